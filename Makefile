@@ -1,0 +1,106 @@
+# qpipe: photon time-tag tools over one compressed event stream.
+# `make demo` and `make check` set up what they need on Debian (see README).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCDIR ?= $(PREFIX)/include/qpipe
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+BUILD ?= build
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+PKG_CFLAGS := $(shell pkg-config --cflags libzstd 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) -Ilib $(CFLAGS)
+LDLIBS = $(PKG_LIBS) -lcsv -lm
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOLS := $(sort $(basename $(notdir $(wildcard cmd/*.c))))
+BINS := $(TOOLS:%=$(BUILD)/bin/%)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCHES := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check check-asan demo bench install uninstall clean deps-build deps-test deps-bench
+
+all: $(BINS) $(BUILD)/libqev.a
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+$(BUILD)/libqev.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+
+deps-build:
+	@build-aux/deps build
+deps-test:
+	@build-aux/deps test
+deps-bench:
+	@build-aux/deps bench
+
+# Everything: C unit tests and bats files; ends with "N passed, N failed".
+check: deps-test
+	@$(MAKE) --no-print-directory all units
+	@BUILD=$(BUILD) tests/run
+
+units: $(UNITS)
+
+# The same suite under AddressSanitizer and UBSan, built apart in build/asan.
+check-asan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" all units
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  BUILD=build/asan tests/run
+
+demo: deps-build all
+	@BUILD=$(BUILD) examples/demo
+
+bench: deps-bench all $(BENCHES)
+	@BUILD=$(BUILD) bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(BUILD)/libqev.a $(DESTDIR)$(LIBDIR)
+	install -m 644 lib/qev.h lib/units.h $(DESTDIR)$(INCDIR)
+	for p in man/*.1; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man1; done; true
+	for p in man/*.5; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man5; done; true
+	for p in man/*.7; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man7; done; true
+	for c in completions/bash/*; do [ -e "$$c" ] && install -m 644 "$$c" $(DESTDIR)$(BASHCOMPDIR); done; true
+	for c in completions/zsh/_*; do [ -e "$$c" ] && install -m 644 "$$c" $(DESTDIR)$(ZSHCOMPDIR); done; true
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
+	rm -f $(DESTDIR)$(LIBDIR)/libqev.a $(DESTDIR)$(MANDIR)/man5/qev.5 $(DESTDIR)$(MANDIR)/man7/qpipe.7
+	rm -rf $(DESTDIR)$(INCDIR)
+
+clean:
+	rm -rf build

@@ -1,0 +1,198 @@
+/* qcat: view, slice, merge and re-encode QEV streams. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "filter.h"
+#include "merge.h"
+#include "sink.h"
+
+static const char usage[] =
+    "Usage: qcat [OPTION]... [FILE]...\n"
+    "View, slice, merge and re-encode QEV photon-event streams.\n"
+    "With no FILE, or when FILE is -, read standard input.\n"
+    "\n"
+    "Output (text by default: one event per line, a header line naming the columns):\n"
+    "  -b, --qev              write a QEV stream instead of text\n"
+    "  -O, --format=FMT       text or qev (qev is the default when -o names a .qev file)\n"
+    "  -o, --output=FILE      write to FILE, renamed into place only on success\n"
+    "  -H, --header           print the metadata of each segment instead of events\n"
+    "  -c, --count            print the number of events selected\n"
+    "  -l, --level=N          zstd level of QEV output (default 1)\n"
+    "\n"
+    "Selection:\n"
+    "  -m, --merge            merge time-sorted inputs into one time-sorted stream\n"
+    "                         (default: concatenate, keeping each input's segments)\n"
+    "      --from=T           keep events at time T or later (e.g. 1.5s, 200ns)\n"
+    "      --to=T             keep events before time T\n"
+    "  -C, --channel=LIST     keep these channels (e.g. 1,3,5-8)\n"
+    "  -k, --kind=LIST        keep these kinds (photon, sync, marker)\n"
+    "\n"
+    "      --no-provenance    do not add a provenance line to QEV output\n"
+    "  -h, --help             print this help and exit\n"
+    "  -V, --version          print the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 bad data or I/O error, 2 usage error.\n";
+
+enum { OPT_FROM = CLI_OPT_FIRST_TOOL_OPTION, OPT_TO };
+
+struct qcat_opts {
+    enum sink_mode mode;
+    int mode_set;
+    const char *output;
+    int merge;
+    int level;
+    qev_filter filter;
+};
+
+static enum sink_mode parse_format(const char *s)
+{
+    if (strcmp(s, "text") == 0)
+        return SINK_TEXT;
+    if (strcmp(s, "qev") == 0)
+        return SINK_QEV;
+    cli_usage_error("--format: '%s' is not one of text, qev", s);
+}
+
+static void set_mode(struct qcat_opts *o, enum sink_mode m)
+{
+    if (o->mode_set && o->mode != m)
+        cli_usage_error("choose one of --qev/--format, --header and --count");
+    o->mode = m;
+    o->mode_set = 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static void parse_args(int argc, char **argv, struct qcat_opts *o)
+{
+    static const struct option longopts[] = {
+        {"qev", no_argument, NULL, 'b'},          {"format", required_argument, NULL, 'O'},
+        {"output", required_argument, NULL, 'o'}, {"header", no_argument, NULL, 'H'},
+        {"count", no_argument, NULL, 'c'},        {"level", required_argument, NULL, 'l'},
+        {"merge", no_argument, NULL, 'm'},        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},  {"channel", required_argument, NULL, 'C'},
+        {"kind", required_argument, NULL, 'k'},   CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    int c;
+    memset(o, 0, sizeof *o);
+    qev_filter_init(&o->filter);
+    while ((c = getopt_long(argc, argv, "bO:o:Hcl:mC:k:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': set_mode(o, SINK_QEV); break;
+        case 'O': set_mode(o, parse_format(optarg)); break;
+        case 'o': o->output = optarg; break;
+        case 'H': set_mode(o, SINK_HEADER); break;
+        case 'c': set_mode(o, SINK_COUNT); break;
+        case 'l': o->level = (int)cli_int("--level", optarg, -7, 22); break;
+        case 'm': o->merge = 1; break;
+        case OPT_FROM: o->filter.from = cli_time("--from", optarg); break;
+        case OPT_TO: o->filter.to = cli_time("--to", optarg); break;
+        case 'C':
+            if (qev_filter_add_channels(&o->filter, optarg) != QEV_OK)
+                cli_usage_error("--channel: '%s' is not a list like 1,3,5-8", optarg);
+            break;
+        case 'k':
+            if (qev_filter_add_kinds(&o->filter, optarg) != QEV_OK)
+                cli_usage_error("--kind: '%s' is not a list of photon, sync, marker", optarg);
+            break;
+        default: cli_common_option(c, usage);
+        }
+    }
+    if (!o->mode_set && o->output && ends_with(o->output, ".qev"))
+        o->mode = SINK_QEV;
+    if (o->filter.from >= o->filter.to)
+        cli_usage_error("--from must be before --to");
+}
+
+static qev_reader *open_input(const char *path, const struct qcat_opts *o)
+{
+    qev_reader *r = cli_reader(path);
+    if (o->filter.from != INT64_MIN || o->filter.to != INT64_MAX)
+        qev_reader_set_window(r, o->filter.from, o->filter.to);
+    return r;
+}
+
+static void pass_events(struct sink *s, const qev_filter *f, const qev_event *ev, long n,
+                        qev_event *scratch)
+{
+    if (qev_filter_is_trivial(f)) {
+        sink_events(s, ev, (size_t)n);
+        return;
+    }
+    size_t kept = qev_filter_apply(f, ev, (size_t)n, scratch);
+    sink_events(s, scratch, kept);
+}
+
+static void concatenate(char **paths, int npaths, const struct qcat_opts *o, struct sink *s,
+                        qev_event *scratch)
+{
+    for (int i = 0; i < npaths; i++) {
+        qev_reader *r = open_input(paths[i], o);
+        sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
+        const qev_event *ev;
+        long n;
+        while ((n = qev_read(r, &ev)) >= 0) {
+            if (n == 0)
+                sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
+            else
+                pass_events(s, &o->filter, ev, n, scratch);
+        }
+        cli_check_read(r, n);
+        cli_reader_close(r);
+    }
+}
+
+static void merge(char **paths, int npaths, const struct qcat_opts *o, struct sink *s,
+                  qev_event *scratch)
+{
+    qev_reader **readers = calloc((size_t)npaths, sizeof *readers);
+    if (!readers)
+        cli_die(NULL, "out of memory");
+    for (int i = 0; i < npaths; i++)
+        readers[i] = open_input(paths[i], o);
+    qev_meta *meta = sink_merged_meta(readers, (size_t)npaths);
+    sink_segment(s, meta, NULL);
+    qev_meta_free(meta);
+    qev_merger *m = qev_merger_new(readers, (size_t)npaths);
+    if (!m)
+        cli_die(NULL, "out of memory");
+    const qev_event *ev;
+    long n;
+    while ((n = qev_merger_read(m, &ev)) > 0)
+        pass_events(s, &o->filter, ev, n, scratch);
+    if (n < QEV_END)
+        cli_die(qev_reader_name(readers[qev_merger_failed_input(m)]), "%s", qev_merger_error(m));
+    qev_merger_free(m);
+    for (int i = 0; i < npaths; i++)
+        cli_reader_close(readers[i]);
+    free(readers);
+}
+
+int main(int argc, char **argv)
+{
+    static struct qcat_opts o;
+    static char *stdin_only[] = {"-"};
+    cli_init("qcat", argc, argv);
+    parse_args(argc, argv, &o);
+    cli_need_input(argc - optind, usage);
+    char **paths = optind < argc ? argv + optind : stdin_only;
+    int npaths = optind < argc ? argc - optind : 1;
+    struct sink *s = sink_open(o.mode, o.output, o.level);
+    qev_event *scratch = malloc(QEV_MAX_BLOCK_EVENTS * sizeof *scratch);
+    if (!scratch)
+        cli_die(NULL, "out of memory");
+    if (o.merge)
+        merge(paths, npaths, &o, s, scratch);
+    else
+        concatenate(paths, npaths, &o, s, scratch);
+    sink_close(s);
+    free(scratch);
+    cli_exit(CLI_OK);
+}

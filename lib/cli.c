@@ -1,0 +1,358 @@
+/* The command-line plumbing: messages, exits, numbers, inputs and outputs. */
+#include "cli.h"
+#include "units.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *tool_name = "qpipe";
+static int saved_argc;
+static char **saved_argv;
+static int provenance_on = 1;
+
+/* The -o file being written, renamed into place only on success. */
+static char *out_final, *out_temp;
+static FILE *out_stream;
+static int out_fd = -1;
+
+static void remove_temp(void)
+{
+    if (out_temp)
+        unlink(out_temp);
+}
+
+static void on_fatal_signal(int sig)
+{
+    remove_temp();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_init(const char *tool, int argc, char **argv)
+{
+    tool_name = tool;
+    saved_argc = argc;
+    saved_argv = argv;
+    signal(SIGPIPE, SIG_DFL);
+}
+
+const char *cli_tool(void) { return tool_name; }
+
+static void vmessage(const char *context, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", tool_name);
+    if (context)
+        fprintf(stderr, "%s: ", context);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_die(const char *context, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(context, fmt, ap);
+    va_end(ap);
+    remove_temp();
+    exit(CLI_DATA);
+}
+
+void cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(NULL, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
+    remove_temp();
+    exit(CLI_USAGE);
+}
+
+void cli_warn(const char *context, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(context, fmt, ap);
+    va_end(ap);
+}
+
+static void commit_output(void)
+{
+    if (out_stream) {
+        int bad = fflush(out_stream) != 0 || ferror(out_stream);
+        if (fclose(out_stream) != 0 || bad)
+            cli_die(out_final, "write error: %s", strerror(errno));
+        out_stream = NULL;
+    } else if (out_fd >= 0 && close(out_fd) != 0) {
+        cli_die(out_final, "write error: %s", strerror(errno));
+    }
+    out_fd = -1;
+    if (out_temp && rename(out_temp, out_final) != 0)
+        cli_die(out_final, "cannot rename %s into place: %s", out_temp, strerror(errno));
+    free(out_temp);
+    out_temp = NULL;
+}
+
+static void check_stdout(void)
+{
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    if (bad || (fclose(stdout) != 0 && errno != EBADF)) {
+        fprintf(stderr, "%s: write error: %s\n", tool_name,
+                errno ? strerror(errno) : "stdout");
+        remove_temp();
+        _exit(CLI_DATA);
+    }
+}
+
+void cli_exit(int status)
+{
+    if (status == CLI_OK || status == CLI_CHECK)
+        commit_output();
+    else
+        remove_temp();
+    check_stdout();
+    exit(status);
+}
+
+void cli_help(const char *usage)
+{
+    fputs(usage, stdout);
+    cli_exit(CLI_OK);
+}
+
+void cli_version(void)
+{
+    printf("%s (qpipe) %s\n", tool_name, QPIPE_VERSION);
+    cli_exit(CLI_OK);
+}
+
+void cli_common_option(int opt, const char *usage)
+{
+    switch (opt) {
+    case 'h':
+        cli_help(usage);
+    case 'V':
+        cli_version();
+    case CLI_OPT_NO_PROVENANCE:
+        provenance_on = 0;
+        return;
+    default:
+        fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
+        exit(CLI_USAGE);
+    }
+}
+
+void cli_need_input(int operands, const char *usage)
+{
+    if (operands == 0 && isatty(STDIN_FILENO)) {
+        fputs(usage, stderr);
+        exit(CLI_USAGE);
+    }
+}
+
+/* ---- numbers ---- */
+
+int64_t cli_time(const char *opt, const char *arg)
+{
+    int64_t ps;
+    const char *why;
+    if (qev_parse_time_ps(arg, &ps, &why) != QEV_OK)
+        cli_usage_error("%s: '%s': %s", opt, arg, why);
+    return ps;
+}
+
+uint64_t cli_count(const char *opt, const char *arg)
+{
+    uint64_t n;
+    const char *why;
+    if (qev_parse_count(arg, &n, &why) != QEV_OK)
+        cli_usage_error("%s: '%s': %s", opt, arg, why);
+    return n;
+}
+
+double cli_real(const char *opt, const char *arg, const char *units, double min, double max)
+{
+    double v;
+    const char *why;
+    if (qev_parse_real(arg, units, &v, &why) != QEV_OK)
+        cli_usage_error("%s: '%s': %s", opt, arg, why);
+    if (!(v >= min && v <= max))
+        cli_usage_error("%s: '%s' is out of range (%g to %g)", opt, arg, min, max);
+    return v;
+}
+
+long cli_int(const char *opt, const char *arg, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || errno)
+        cli_usage_error("%s: '%s' is not an integer", opt, arg);
+    if (v < min || v > max)
+        cli_usage_error("%s: %ld is out of range (%ld to %ld)", opt, v, min, max);
+    return v;
+}
+
+/* ---- inputs ---- */
+
+qev_reader *cli_reader(const char *path)
+{
+    qev_reader *r = qev_reader_open(path);
+    if (!r)
+        cli_die(path, "out of memory");
+    if (qev_reader_status(r) != QEV_OK)
+        cli_die(qev_reader_name(r), "%s", qev_reader_error(r));
+    return r;
+}
+
+void cli_check_read(qev_reader *r, long n)
+{
+    if (n < QEV_END)
+        cli_die(qev_reader_name(r), "%s", qev_reader_error(r));
+}
+
+void cli_reader_close(qev_reader *r)
+{
+    int rc = qev_reader_status(r);
+    if (rc != QEV_OK && rc != QEV_END)
+        cli_die(qev_reader_name(r), "%s", qev_reader_error(r));
+    qev_reader_close(r);
+}
+
+/* ---- outputs ---- */
+
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
+
+static void catch_fatal_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int cli_output_fd(const char *path, int binary)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        if (binary && isatty(STDOUT_FILENO))
+            cli_usage_error("refusing to write binary data to a terminal; use -o FILE or a pipe");
+        return STDOUT_FILENO;
+    }
+    size_t len = strlen(path);
+    out_temp = malloc(len + 16);
+    out_final = strdup(path);
+    if (!out_temp || !out_final)
+        cli_die(path, "out of memory");
+    snprintf(out_temp, len + 16, "%s.tmp.XXXXXX", path);
+    catch_fatal_signals();
+    out_fd = mkstemp(out_temp);
+    if (out_fd < 0) {
+        free(out_temp);
+        out_temp = NULL;
+        cli_die(path, "cannot create: %s", strerror(errno));
+    }
+    fchmod(out_fd, 0666 & ~current_umask());
+    return out_fd;
+}
+
+FILE *cli_output_stream(const char *path)
+{
+    int fd = cli_output_fd(path, 0);
+    if (fd == STDOUT_FILENO)
+        return stdout;
+    out_stream = fdopen(fd, "w");
+    if (!out_stream)
+        cli_die(path, "cannot open: %s", strerror(errno));
+    return out_stream;
+}
+
+void cli_set_provenance(int on) { provenance_on = on; }
+
+/* The UTC time of the run, or SOURCE_DATE_EPOCH's for reproducible output. */
+static void utc_now(char *buf, size_t cap)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Appends an argument, quoted for a POSIX shell when it needs quoting. */
+static size_t append_arg(char *buf, size_t used, size_t cap, const char *arg)
+{
+    int plain = *arg != '\0';
+    for (const char *p = arg; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%", *p))
+            plain = 0;
+    if (used && used + 1 < cap)
+        buf[used++] = ' ';
+    if (!plain && used + 1 < cap)
+        buf[used++] = '\'';
+    for (const char *p = arg; *p && used + 5 < cap; p++) {
+        if (*p == '\'') {
+            memcpy(buf + used, "'\\''", 4);
+            used += 4;
+        } else if (*p == '\t' || *p == '\n') {
+            buf[used++] = ' ';
+        } else {
+            buf[used++] = *p;
+        }
+    }
+    if (!plain && used + 1 < cap)
+        buf[used++] = '\'';
+    buf[used] = '\0';
+    return used;
+}
+
+void cli_add_provenance(qev_meta *m)
+{
+    if (!provenance_on)
+        return;
+    char line[4096], when[32];
+    utc_now(when, sizeof when);
+    int n = snprintf(line, sizeof line, "%s\t%s\t%s\t", tool_name, QPIPE_VERSION, when);
+    size_t used = 0;
+    char *cmd = line + n;
+    for (int i = 0; i < saved_argc; i++)
+        used = append_arg(cmd, used, sizeof line - (size_t)n, saved_argv[i]);
+    if (qev_meta_add_provenance(m, line) != QEV_OK)
+        cli_die(NULL, "out of memory");
+}
+
+qev_writer *cli_writer(int fd, const qev_meta *meta, int level)
+{
+    qev_writer_opts opts = {level, 0, 0};
+    qev_writer *w = qev_writer_fdopen(fd, out_final ? out_final : "-", meta, &opts);
+    if (!w)
+        cli_die(NULL, "out of memory");
+    if (qev_writer_status(w) != QEV_OK)
+        cli_die(out_final, "%s", qev_writer_error(w));
+    return w;
+}
+
+void cli_check_write(qev_writer *w, int rc)
+{
+    if (rc != QEV_OK)
+        cli_die(out_final, "%s", qev_writer_error(w));
+}
+
+void cli_writer_close(qev_writer *w)
+{
+    cli_check_write(w, qev_writer_finish(w));
+    qev_writer_free(w);
+}

@@ -1,0 +1,65 @@
+/* The command-line plumbing every tool shares: the only code that prints
+ * errors and calls exit(). */
+#ifndef QPIPE_CLI_H
+#define QPIPE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "qev.h"
+
+#define QPIPE_VERSION "0.1.0"
+
+enum cli_exit { CLI_OK = 0, CLI_DATA = 1, CLI_USAGE = 2, CLI_CHECK = 3 };
+
+/* Common long options every tool takes; enum values above any short option. */
+enum {
+    CLI_OPT_NO_PROVENANCE = 0x1000,
+    CLI_OPT_FIRST_TOOL_OPTION = 0x1100,
+};
+#define CLI_COMMON_LONGOPTS                                                                    \
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},                     \
+        {"no-provenance", no_argument, NULL, CLI_OPT_NO_PROVENANCE}
+
+void cli_init(const char *tool, int argc, char **argv);
+const char *cli_tool(void);
+
+/* Exit 1 with "tool: context: message"; context may be NULL. */
+_Noreturn void cli_die(const char *context, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Exit 2 with the message and a pointer to --help. */
+_Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Commits -o output, checks that stdout was written, and exits with status. */
+_Noreturn void cli_exit(int status);
+_Noreturn void cli_help(const char *usage);
+_Noreturn void cli_version(void);
+/* Handles the options of CLI_COMMON_LONGOPTS and getopt's '?' for a tool. */
+void cli_common_option(int opt, const char *usage);
+/* With no operands and a terminal on stdin, prints usage and exits 2. */
+void cli_need_input(int operands, const char *usage);
+
+int64_t cli_time(const char *opt, const char *arg);
+uint64_t cli_count(const char *opt, const char *arg);
+double cli_real(const char *opt, const char *arg, const char *units, double min, double max);
+long cli_int(const char *opt, const char *arg, long min, long max);
+
+/* Opens an input; exits 1 with the reason when it is not a readable stream. */
+qev_reader *cli_reader(const char *path);
+/* After a read loop: exits 1 with the reader's error when n is an error. */
+void cli_check_read(qev_reader *r, long n);
+void cli_reader_close(qev_reader *r);
+
+/* Output: stdout for NULL or "-", else a temporary file renamed at cli_exit(0).
+ * Binary output to a terminal is refused. */
+int cli_output_fd(const char *path, int binary);
+FILE *cli_output_stream(const char *path);
+void cli_set_provenance(int on);
+/* Adds this tool's provenance line to m. */
+void cli_add_provenance(qev_meta *m);
+qev_writer *cli_writer(int fd, const qev_meta *meta, int level);
+/* Exits 1 with the writer's error when rc is one. */
+void cli_check_write(qev_writer *w, int rc);
+void cli_writer_close(qev_writer *w);
+
+#endif

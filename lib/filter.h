@@ -1,0 +1,33 @@
+/* Event selection by time window, channel and kind, shared by the tools. */
+#ifndef QEV_FILTER_H
+#define QEV_FILTER_H
+
+#include <stdint.h>
+
+#include "qev.h"
+
+typedef struct qev_filter {
+    int64_t from, to;               /* keep from <= t < to */
+    int any_channel, any_kind;
+    uint8_t channels[65536 / 8];
+    uint8_t kinds[256 / 8];
+} qev_filter;
+
+void qev_filter_init(qev_filter *f);
+/* Adds channels from a list like "1,3,5-8". QEV_EINVAL on a malformed list. */
+int qev_filter_add_channels(qev_filter *f, const char *list);
+/* Adds kinds from a list like "photon,marker". */
+int qev_filter_add_kinds(qev_filter *f, const char *list);
+int qev_filter_is_trivial(const qev_filter *f);
+
+static inline int qev_filter_keep(const qev_filter *f, const qev_event *e)
+{
+    return e->t >= f->from && e->t < f->to &&
+           (f->any_channel || (f->channels[e->channel >> 3] >> (e->channel & 7) & 1)) &&
+           (f->any_kind || (f->kinds[e->kind >> 3] >> (e->kind & 7) & 1));
+}
+
+/* Compacts the events kept into out (which may equal in); returns their count. */
+size_t qev_filter_apply(const qev_filter *f, const qev_event *in, size_t n, qev_event *out);
+
+#endif

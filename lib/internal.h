@@ -1,0 +1,115 @@
+/* Private helpers of libqev, shared by its modules. */
+#ifndef QEV_INTERNAL_H
+#define QEV_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qev.h"
+
+/* Frame magics: skippable zstd frames carry the header and the trailer, so the
+ * whole stream is a valid zstd file. */
+#define QEV_ZSTD_MAGIC 0xFD2FB528u
+#define QEV_SKIP_MAGIC_MIN 0x184D2A50u
+#define QEV_SKIP_MAGIC_MAX 0x184D2A5Fu
+#define QEV_HEADER_MAGIC 0x184D2A51u
+#define QEV_TRAILER_MAGIC 0x184D2A52u
+
+#define QEV_HEADER_SIG "QEVH"
+#define QEV_TRAILER_SIG "QEVT"
+#define QEV_TRAILER_END "QEVE"
+#define QEV_HEADER_FIXED 16u          /* sig, version, text length, crc */
+#define QEV_MAX_HEADER_TEXT (1u << 20)
+#define QEV_TRAILER_FIXED 52u         /* without the block entries */
+#define QEV_TRAILER_ENTRY 32u
+#define QEV_TRAILER_TAIL 12u          /* n_blocks, crc, end signature */
+#define QEV_BLOCK_HEADER 32u
+
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, (uint16_t)v);
+    wr16(p + 2, (uint16_t)(v >> 16));
+}
+static inline void wr64(uint8_t *p, uint64_t v)
+{
+    wr32(p, (uint32_t)v);
+    wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+uint32_t qev_crc32(const void *data, size_t n);
+/* Continues a CRC: qev_crc32_update(qev_crc32(a), b) == qev_crc32(a then b). */
+uint32_t qev_crc32_update(uint32_t crc, const void *data, size_t n);
+#define QEV_MAX_SEGMENT_BLOCKS (1u << 20)
+
+/* A sticky error: the first one wins. */
+struct qev_error {
+    int status;
+    uint64_t offset;
+    char msg[320];
+};
+int qev_error_set(struct qev_error *e, int status, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+struct strlist {
+    char **s;
+    size_t n, cap;
+};
+int strlist_push(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+
+int qev_meta_key_valid(const char *key);
+
+/* Header and trailer bodies (the bytes after the 8-byte skippable frame head). */
+int qev_header_encode(const qev_meta *m, uint8_t **out, size_t *len);
+int qev_header_decode(const uint8_t *body, size_t len, qev_meta **m, char *why, size_t why_cap);
+
+struct qev_block_entry {
+    uint64_t offset; /* from the start of the segment */
+    uint32_t csize;
+    uint32_t events;
+    int64_t tmin, tmax;
+};
+
+struct qev_trailer {
+    uint64_t events;
+    int64_t tmin, tmax;     /* INT64_MAX, INT64_MIN for an empty segment */
+    uint64_t segment_bytes; /* from the segment's start to the trailer */
+    uint32_t n_blocks;
+    const uint8_t *entries; /* encoded entries, when decoded from bytes */
+};
+void qev_entry_encode(const struct qev_block_entry *e, uint8_t *p);
+void qev_entry_decode(const uint8_t *p, struct qev_block_entry *e);
+size_t qev_trailer_frame_size(uint32_t n_blocks);
+void qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entry *entries,
+                        uint8_t *frame);
+int qev_trailer_decode(const uint8_t *body, size_t len, struct qev_trailer *t, char *why,
+                       size_t cap);
+
+/* Block codec. Encoding fills a decompressed body; the caller compresses it. */
+struct qev_block_info {
+    uint32_t n;
+    int64_t tmin, tmax;
+    uint8_t flags_seen;
+};
+size_t qev_block_body_bound(size_t n);
+size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
+                        struct qev_block_info *info);
+/* Decodes a body into events; ev and scratch hold QEV_MAX_BLOCK_EVENTS. Returns
+ * the event count, or a negative status with a reason in why. */
+long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *scratch,
+                      uint8_t fields_allowed, struct qev_block_info *info, char *why,
+                      size_t why_cap);
+
+#endif

@@ -1,0 +1,20 @@
+/* k-way time merge of time-sorted streams, in bounded memory. */
+#ifndef QEV_MERGE_H
+#define QEV_MERGE_H
+
+#include <stddef.h>
+
+#include "qev.h"
+
+typedef struct qev_merger qev_merger;
+
+/* The readers stay owned by the caller. Ties in time keep input order. */
+qev_merger *qev_merger_new(qev_reader **readers, size_t k);
+/* Like qev_read: >= 0 merged events, QEV_END, or an error. */
+long qev_merger_read(qev_merger *m, const qev_event **events);
+/* After an error: the input it came from, and its message. */
+size_t qev_merger_failed_input(const qev_merger *m);
+const char *qev_merger_error(const qev_merger *m);
+void qev_merger_free(qev_merger *m);
+
+#endif

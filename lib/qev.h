@@ -1,0 +1,169 @@
+/* libqev: the QEV photon-event stream (see qev(5)).
+ *
+ * The library never prints and never exits. Every call that can fail returns a
+ * status (QEV_OK, or a negative qev_status) and keeps the detail, a message and a
+ * byte offset, in the handle until it is closed. */
+#ifndef QEV_H
+#define QEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QEV_VERSION_MAJOR 1
+#define QEV_VERSION_MINOR 0
+
+/* Status codes. Reads return >= 0 for events, QEV_END at a clean end, and one
+ * of the others, all below QEV_END, on error. */
+enum qev_status {
+    QEV_OK = 0,
+    QEV_END = -1,
+    QEV_EIO = -2,       /* read or write failed */
+    QEV_ETRUNC = -3,    /* the input ends before its trailer */
+    QEV_EFORMAT = -4,   /* not a QEV stream, or a malformed frame */
+    QEV_EVERSION = -5,  /* a format version this library does not read */
+    QEV_ECORRUPT = -6,  /* checksum mismatch or inconsistent content */
+    QEV_ENOMEM = -7,
+    QEV_EINVAL = -8,    /* a caller's argument is out of range */
+};
+
+enum qev_kind {
+    QEV_PHOTON = 0,
+    QEV_SYNC = 1,
+    QEV_MARKER = 2,
+};
+
+/* Flags say what the auxiliary field holds. PIXEL, MICRO and VALUE exclude each
+ * other; GROUP may join any of them. */
+enum qev_flag {
+    QEV_F_PIXEL = 1u << 0, /* aux = x | y << 16 */
+    QEV_F_MICRO = 1u << 1, /* aux = micro-time, in the stream's micro-time unit */
+    QEV_F_VALUE = 1u << 2, /* aux = marker value or pattern index */
+    QEV_F_GROUP = 1u << 3, /* first event of a coincidence group */
+};
+#define QEV_F_AUX_MASK (QEV_F_PIXEL | QEV_F_MICRO | QEV_F_VALUE)
+#define QEV_F_ALL (QEV_F_AUX_MASK | QEV_F_GROUP)
+
+/* One event: 16 bytes, time in integer picoseconds since the stream's epoch. */
+typedef struct qev_event {
+    int64_t t;
+    uint16_t channel;
+    uint8_t kind;
+    uint8_t flags;
+    uint32_t aux;
+} qev_event;
+
+static inline uint16_t qev_pixel_x(const qev_event *e) { return (uint16_t)e->aux; }
+static inline uint16_t qev_pixel_y(const qev_event *e) { return (uint16_t)(e->aux >> 16); }
+static inline uint32_t qev_pixel_aux(uint16_t x, uint16_t y) { return (uint32_t)x | (uint32_t)y << 16; }
+
+/* Checks that an event's flags are known and its aux field is used by at most
+ * one meaning. */
+int qev_event_flags_valid(uint8_t flags);
+
+/* ---- metadata: key=value lines and provenance lines of a segment header ---- */
+
+typedef struct qev_meta qev_meta;
+
+qev_meta *qev_meta_new(void);
+qev_meta *qev_meta_dup(const qev_meta *m);
+void qev_meta_free(qev_meta *m);
+/* Keys are [A-Za-z0-9_.:-]+; values hold no newline. Setting a key again
+ * replaces its value. */
+int qev_meta_set(qev_meta *m, const char *key, const char *value);
+int qev_meta_setf(qev_meta *m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *qev_meta_get(const qev_meta *m, const char *key);
+size_t qev_meta_count(const qev_meta *m);
+const char *qev_meta_key(const qev_meta *m, size_t i);
+const char *qev_meta_value(const qev_meta *m, size_t i);
+/* Provenance: one line per tool the data passed through, oldest first. */
+int qev_meta_add_provenance(qev_meta *m, const char *line);
+size_t qev_meta_provenance_count(const qev_meta *m);
+const char *qev_meta_provenance(const qev_meta *m, size_t i);
+/* The optional fields the stream declares ("fields=pixel,group"), as QEV_F_*
+ * bits; QEV_EFORMAT on an unknown name. */
+int qev_meta_fields(const qev_meta *m, uint8_t *mask);
+int qev_fields_string(uint8_t mask, char *buf, size_t cap);
+
+/* ---- reading ---- */
+
+typedef struct qev_reader qev_reader;
+
+/* Opens a file, or standard input for "-", and reads its first header. The
+ * handle is returned even when that fails (NULL only without memory), and the
+ * error sticks to it: check qev_reader_status(). */
+qev_reader *qev_reader_open(const char *path);
+qev_reader *qev_reader_fdopen(int fd, const char *name);
+/* Reads the next block: >= 0 events, QEV_END, or an error. *events points into
+ * the reader and stays valid until the next call. The first read after a new
+ * segment's header returns 0 events, so callers see segment boundaries. */
+long qev_read(qev_reader *r, const qev_event **events);
+/* The sticky status: QEV_OK, QEV_END after a clean end, or the error. */
+int qev_reader_status(const qev_reader *r);
+const char *qev_reader_error(const qev_reader *r);
+const char *qev_reader_name(const qev_reader *r);
+uint64_t qev_reader_offset(const qev_reader *r);
+const qev_meta *qev_reader_meta(const qev_reader *r);
+/* Counters of what has been read and verified so far. */
+typedef struct qev_read_stats {
+    uint64_t segments;  /* headers read */
+    uint64_t trailers;  /* trailers read and verified */
+    uint64_t blocks;    /* blocks decoded, checksums verified */
+    uint64_t events;    /* events returned */
+    uint64_t bytes;     /* bytes consumed */
+    uint64_t blocks_skipped; /* blocks jumped over by a time window */
+} qev_read_stats;
+qev_read_stats qev_reader_stats(const qev_reader *r);
+/* Restricts reading to blocks that may hold events with from <= t < to. On a
+ * seekable file the block index is used to jump; elsewhere blocks are decoded
+ * and dropped. Events inside returned blocks still need filtering. Call before
+ * the first qev_read. */
+int qev_reader_set_window(qev_reader *r, int64_t from, int64_t to);
+/* Returns the sticky status (QEV_OK when the stream ended cleanly, or was not
+ * read to the end without error) and frees the handle. */
+int qev_reader_close(qev_reader *r);
+
+/* ---- writing ---- */
+
+typedef struct qev_writer qev_writer;
+
+typedef struct qev_writer_opts {
+    int level;                /* zstd level; 0 means the default (1) */
+    uint32_t block_events;    /* events per block; 0 means QEV_BLOCK_EVENTS */
+    uint32_t segment_blocks;  /* blocks per segment before a new one; 0: default */
+} qev_writer_opts;
+
+#define QEV_BLOCK_EVENTS 65536u
+#define QEV_MAX_BLOCK_EVENTS 262144u
+#define QEV_SEGMENT_BLOCKS 65536u
+
+/* Writes a segment header for meta at once. name is used in messages. */
+qev_writer *qev_writer_fdopen(int fd, const char *name, const qev_meta *meta,
+                              const qev_writer_opts *opts);
+int qev_write(qev_writer *w, const qev_event *events, size_t n);
+/* Ends the current segment (trailer) and starts a new one with meta. */
+int qev_writer_new_segment(qev_writer *w, const qev_meta *meta);
+/* Writes the pending block now, so a reader downstream sees it. */
+int qev_writer_flush(qev_writer *w);
+int qev_writer_status(const qev_writer *w);
+const char *qev_writer_error(const qev_writer *w);
+uint64_t qev_writer_events(const qev_writer *w);
+/* Writes the last block and the trailer and returns the sticky status; the
+ * message stays readable until qev_writer_free. The descriptor is left open. */
+int qev_writer_finish(qev_writer *w);
+void qev_writer_free(qev_writer *w);
+/* finish, then free. */
+int qev_writer_close(qev_writer *w);
+
+/* ---- text ---- */
+
+/* Column names of the text form for the fields in mask, tab separated. */
+int qev_text_header(uint8_t fields, char *buf, size_t cap);
+/* One event as a text line (with newline), columns as qev_text_header. Returns
+ * the length written. group_index numbers groups when QEV_F_GROUP is declared. */
+size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index,
+                     char *buf, size_t cap);
+const char *qev_kind_name(uint8_t kind);
+int qev_kind_parse(const char *name, uint8_t *kind);
+
+#endif

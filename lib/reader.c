@@ -1,0 +1,601 @@
+/* Reading a QEV stream: frames in order, every block verified, every segment
+ * checked against its trailer. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#define READ_CHUNK (1u << 20)
+
+/* One segment's part inside a time window, from its block index. */
+struct planned_segment {
+    uint64_t start;       /* header offset */
+    uint64_t blocks_from; /* first block to read */
+    uint64_t blocks_to;   /* end of the last block to read */
+    uint64_t skipped;     /* blocks outside the window */
+};
+
+struct qev_reader {
+    int fd, own_fd;
+    char *name;
+    struct qev_error err;
+    uint8_t *buf;
+    size_t cap, len, pos;
+    uint64_t buf_offset; /* stream offset of buf[0] */
+    int eof;
+    ZSTD_DCtx *dctx;
+    uint8_t *body;
+    size_t body_cap;
+    qev_event *events;
+    uint64_t *scratch;
+    size_t events_cap;
+    qev_meta *meta;
+    uint8_t fields;
+    int in_segment, announce_segment;
+    uint64_t seg_start, seg_events, seg_blocks;
+    int64_t seg_tmin, seg_tmax;
+    uint32_t seg_entries_crc;
+    qev_read_stats stats;
+    int windowed;
+    int64_t wfrom, wto;
+    struct planned_segment *plan;
+    size_t nplan, iplan;
+    int plan_in_segment;
+};
+
+static uint64_t offset_now(const qev_reader *r) { return r->buf_offset + r->pos; }
+
+static int fail(qev_reader *r, int status, uint64_t offset, const char *fmt, const char *detail)
+{
+    return qev_error_set(&r->err, status, offset, fmt, detail);
+}
+
+static int truncated(qev_reader *r, const char *what)
+{
+    uint64_t end = r->buf_offset + r->len;
+    return qev_error_set(&r->err, QEV_ETRUNC, end,
+                         "truncated at byte %" PRIu64 " after %" PRIu64 " events (%s)", end,
+                         r->stats.events, what);
+}
+
+/* Makes need bytes available at pos, reading as needed; returns what is there. */
+static size_t ensure(qev_reader *r, size_t need)
+{
+    while (r->len - r->pos < need && !r->eof) {
+        if (r->pos && (r->len == r->pos || r->cap - r->len < READ_CHUNK)) {
+            memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+            r->len -= r->pos;
+            r->buf_offset += r->pos;
+            r->pos = 0;
+        }
+        if (r->cap - r->len < READ_CHUNK / 4) {
+            size_t cap = r->cap * 2;
+            uint8_t *b = realloc(r->buf, cap);
+            if (!b) {
+                qev_error_set(&r->err, QEV_ENOMEM, offset_now(r), "out of memory");
+                break;
+            }
+            r->buf = b;
+            r->cap = cap;
+        }
+        ssize_t k = read(r->fd, r->buf + r->len, r->cap - r->len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            qev_error_set(&r->err, QEV_EIO, r->buf_offset + r->len, "read error: %s",
+                          strerror(errno));
+            break;
+        }
+        if (k == 0)
+            r->eof = 1;
+        r->len += (size_t)k;
+    }
+    return r->len - r->pos;
+}
+
+static void consume(qev_reader *r, size_t n)
+{
+    r->pos += n;
+    r->stats.bytes = offset_now(r);
+}
+
+static int seek_to(qev_reader *r, uint64_t off)
+{
+    if (lseek(r->fd, (off_t)off, SEEK_SET) < 0)
+        return qev_error_set(&r->err, QEV_EIO, off, "seek failed: %s", strerror(errno));
+    r->buf_offset = off;
+    r->len = r->pos = 0;
+    r->eof = 0;
+    return QEV_OK;
+}
+
+/* ---- frames ---- */
+
+static int read_skippable(qev_reader *r, size_t max_body, const char *what, const uint8_t **body,
+                          size_t *len)
+{
+    if (ensure(r, 8) < 8)
+        return r->err.status ? r->err.status : truncated(r, what);
+    uint32_t size = rd32(r->buf + r->pos + 4);
+    if (size > max_body)
+        return qev_error_set(&r->err, QEV_EFORMAT, offset_now(r),
+                             "%s at byte %" PRIu64 " claims %u bytes, more than allowed", what,
+                             offset_now(r), size);
+    if (ensure(r, 8 + (size_t)size) < 8 + (size_t)size)
+        return r->err.status ? r->err.status : truncated(r, what);
+    *body = r->buf + r->pos + 8;
+    *len = size;
+    return QEV_OK;
+}
+
+static int read_header(qev_reader *r)
+{
+    const uint8_t *body;
+    size_t len;
+    uint64_t at = offset_now(r);
+    int rc = read_skippable(r, QEV_HEADER_FIXED + QEV_MAX_HEADER_TEXT, "header", &body, &len);
+    if (rc != QEV_OK)
+        return rc;
+    qev_meta *m;
+    char why[200];
+    rc = qev_header_decode(body, len, &m, why, sizeof why);
+    if (rc != QEV_OK)
+        return qev_error_set(&r->err, rc, at, "bad header at byte %" PRIu64 ": %s", at, why);
+    qev_meta_fields(m, &r->fields);
+    qev_meta_free(r->meta);
+    r->meta = m;
+    consume(r, 8 + len);
+    r->in_segment = 1;
+    r->seg_start = at;
+    r->seg_events = r->seg_blocks = 0;
+    r->seg_tmin = INT64_MAX;
+    r->seg_tmax = INT64_MIN;
+    r->seg_entries_crc = 0;
+    r->stats.segments++;
+    return QEV_OK;
+}
+
+static int trailer_mismatch(qev_reader *r, uint64_t at, const char *what)
+{
+    return qev_error_set(&r->err, QEV_ECORRUPT, at,
+                         "trailer at byte %" PRIu64 " does not match the blocks read (%s)", at,
+                         what);
+}
+
+static int check_trailer(qev_reader *r, const struct qev_trailer *t, uint64_t at)
+{
+    if (t->events != r->seg_events)
+        return trailer_mismatch(r, at, "event count");
+    if (t->n_blocks != r->seg_blocks)
+        return trailer_mismatch(r, at, "block count");
+    if (t->tmin != r->seg_tmin || t->tmax != r->seg_tmax)
+        return trailer_mismatch(r, at, "time range");
+    if (t->segment_bytes != at - r->seg_start)
+        return trailer_mismatch(r, at, "segment length");
+    uint32_t crc = qev_crc32(t->entries, (size_t)t->n_blocks * QEV_TRAILER_ENTRY);
+    if (crc != r->seg_entries_crc)
+        return trailer_mismatch(r, at, "block index");
+    return QEV_OK;
+}
+
+static int read_trailer(qev_reader *r)
+{
+    const uint8_t *body;
+    size_t len;
+    uint64_t at = offset_now(r);
+    size_t max = QEV_TRAILER_FIXED + (size_t)QEV_TRAILER_ENTRY * QEV_MAX_SEGMENT_BLOCKS;
+    int rc = read_skippable(r, max, "trailer cut short", &body, &len);
+    if (rc != QEV_OK)
+        return rc;
+    struct qev_trailer t;
+    char why[200];
+    rc = qev_trailer_decode(body, len, &t, why, sizeof why);
+    if (rc != QEV_OK)
+        return qev_error_set(&r->err, rc, at, "bad trailer at byte %" PRIu64 ": %s", at, why);
+    if (!r->windowed && (rc = check_trailer(r, &t, at)) != QEV_OK)
+        return rc;
+    consume(r, 8 + len);
+    r->in_segment = 0;
+    r->stats.trailers++;
+    return QEV_OK;
+}
+
+static int grow_block_buffers(qev_reader *r, size_t body_len)
+{
+    if (body_len > r->body_cap) {
+        uint8_t *b = realloc(r->body, body_len);
+        if (!b)
+            return QEV_ENOMEM;
+        r->body = b;
+        r->body_cap = body_len;
+    }
+    size_t n = (body_len - QEV_BLOCK_HEADER) + 1;
+    if (n > QEV_MAX_BLOCK_EVENTS)
+        n = QEV_MAX_BLOCK_EVENTS;
+    if (n > r->events_cap) {
+        qev_event *e = realloc(r->events, n * sizeof *e);
+        if (e)
+            r->events = e;
+        uint64_t *s = realloc(r->scratch, n * sizeof *s);
+        if (s)
+            r->scratch = s;
+        if (!e || !s)
+            return QEV_ENOMEM;
+        r->events_cap = n;
+    }
+    return QEV_OK;
+}
+
+/* Finds the end of the zstd frame at pos, reading more input as needed. */
+static int frame_extent(qev_reader *r, size_t *fsize)
+{
+    const size_t max = ZSTD_compressBound(qev_block_body_bound(QEV_MAX_BLOCK_EVENTS));
+    size_t want = 1u << 16;
+    for (;;) {
+        size_t avail = ensure(r, want);
+        if (r->err.status)
+            return r->err.status;
+        size_t f = ZSTD_findFrameCompressedSize(r->buf + r->pos, avail);
+        if (!ZSTD_isError(f)) {
+            *fsize = f;
+            return QEV_OK;
+        }
+        int short_input = ZSTD_getErrorCode(f) == ZSTD_error_srcSize_wrong;
+        if (short_input && r->eof)
+            return truncated(r, "block cut short");
+        if (!short_input || avail >= max)
+            return fail(r, QEV_ECORRUPT, offset_now(r), "corrupt block: zstd: %s",
+                        ZSTD_getErrorName(f));
+        want = avail * 2;
+    }
+}
+
+static long decode_block(qev_reader *r, const uint8_t *src, size_t fsize, struct qev_block_info *info)
+{
+    uint64_t at = offset_now(r);
+    unsigned long long content = ZSTD_getFrameContentSize(src, fsize);
+    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
+        content < QEV_BLOCK_HEADER || content > qev_block_body_bound(QEV_MAX_BLOCK_EVENTS))
+        return qev_error_set(&r->err, QEV_ECORRUPT, at,
+                             "corrupt block at byte %" PRIu64 ": bad content size", at);
+    if (grow_block_buffers(r, (size_t)content) != QEV_OK)
+        return qev_error_set(&r->err, QEV_ENOMEM, at, "out of memory");
+    size_t got = ZSTD_decompressDCtx(r->dctx, r->body, (size_t)content, src, fsize);
+    if (ZSTD_isError(got) || got != content)
+        return qev_error_set(&r->err, QEV_ECORRUPT, at, "corrupt block at byte %" PRIu64 ": %s",
+                             at, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short content");
+    char why[200];
+    long n = qev_block_decode(r->body, got, r->events, r->scratch, r->fields, info, why,
+                              sizeof why);
+    if (n < 0)
+        return qev_error_set(&r->err, (int)n, at, "corrupt block at byte %" PRIu64 ": %s", at,
+                             why);
+    return n;
+}
+
+static void note_block(qev_reader *r, uint64_t at, size_t fsize, const struct qev_block_info *b)
+{
+    struct qev_block_entry e = {at - r->seg_start, (uint32_t)fsize, b->n, b->tmin, b->tmax};
+    uint8_t enc[QEV_TRAILER_ENTRY];
+    qev_entry_encode(&e, enc);
+    r->seg_entries_crc = qev_crc32_update(r->seg_entries_crc, enc, sizeof enc);
+    r->seg_blocks++;
+    r->seg_events += b->n;
+    if (b->tmin < r->seg_tmin)
+        r->seg_tmin = b->tmin;
+    if (b->tmax > r->seg_tmax)
+        r->seg_tmax = b->tmax;
+    r->stats.blocks++;
+}
+
+static long read_block(qev_reader *r)
+{
+    size_t fsize = 0;
+    int rc = frame_extent(r, &fsize);
+    if (rc != QEV_OK)
+        return rc;
+    uint64_t at = offset_now(r);
+    struct qev_block_info info;
+    long n = decode_block(r, r->buf + r->pos, fsize, &info);
+    if (n < 0)
+        return n;
+    if (fsize > UINT32_MAX)
+        return fail(r, QEV_ECORRUPT, at, "%s", "block too large");
+    note_block(r, at, fsize, &info);
+    consume(r, fsize);
+    if (r->windowed && (info.tmax < r->wfrom || info.tmin >= r->wto)) {
+        r->stats.blocks_skipped++;
+        return 0;
+    }
+    r->stats.events += (uint64_t)n;
+    return n;
+}
+
+static int skip_frame(qev_reader *r)
+{
+    const uint8_t *body;
+    size_t len;
+    int rc = read_skippable(r, UINT32_MAX, "skippable frame cut short", &body, &len);
+    if (rc == QEV_OK)
+        consume(r, 8 + len);
+    return rc;
+}
+
+/* Handles one frame. Returns events (> 0), 0 to go on, or an error. */
+static long next_frame(qev_reader *r)
+{
+    size_t avail = ensure(r, 4);
+    if (r->err.status)
+        return r->err.status;
+    if (avail == 0) {
+        if (r->in_segment)
+            return truncated(r, "no trailer");
+        return qev_error_set(&r->err, QEV_END, offset_now(r), "end of stream");
+    }
+    if (avail < 4)
+        return truncated(r, "frame cut short");
+    uint32_t magic = rd32(r->buf + r->pos);
+    uint64_t at = offset_now(r);
+    if (magic == QEV_ZSTD_MAGIC) {
+        if (!r->in_segment)
+            return qev_error_set(&r->err, QEV_EFORMAT, at,
+                                 "data block at byte %" PRIu64 " outside a segment", at);
+        return read_block(r);
+    }
+    if (magic == QEV_HEADER_MAGIC) {
+        if (r->in_segment)
+            return truncated(r, "no trailer before the next header");
+        int rc = read_header(r);
+        r->announce_segment = rc == QEV_OK;
+        return rc;
+    }
+    if (magic == QEV_TRAILER_MAGIC) {
+        if (!r->in_segment)
+            return qev_error_set(&r->err, QEV_EFORMAT, at,
+                                 "trailer at byte %" PRIu64 " outside a segment", at);
+        return read_trailer(r);
+    }
+    if (magic >= QEV_SKIP_MAGIC_MIN && magic <= QEV_SKIP_MAGIC_MAX)
+        return skip_frame(r);
+    return qev_error_set(&r->err, QEV_EFORMAT, at, "bad magic 0x%08x at byte %" PRIu64, magic,
+                         at);
+}
+
+/* ---- the block-index plan for a time window on a seekable file ---- */
+
+static int read_at(int fd, uint64_t off, void *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg_start,
+                        struct planned_segment *p)
+{
+    uint32_t first = t->n_blocks, last = 0;
+    struct qev_block_entry e;
+    for (uint32_t i = 0; i < t->n_blocks; i++) {
+        qev_entry_decode(t->entries + (size_t)i * QEV_TRAILER_ENTRY, &e);
+        if (e.tmax >= r->wfrom && e.tmin < r->wto) {
+            if (first == t->n_blocks) {
+                first = i;
+                p->blocks_from = seg_start + e.offset;
+            }
+            last = i;
+            p->blocks_to = seg_start + e.offset + e.csize;
+        }
+    }
+    p->start = seg_start;
+    if (first == t->n_blocks) {
+        p->blocks_from = p->blocks_to = seg_start;
+        p->skipped = t->n_blocks;
+    } else {
+        p->skipped = t->n_blocks - (last - first + 1);
+    }
+}
+
+/* Reads the trailer that ends at end; returns the segment's start or -1. */
+static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment *p)
+{
+    uint8_t tail[QEV_TRAILER_TAIL];
+    if (end < 8 + QEV_TRAILER_FIXED || read_at(r->fd, end - sizeof tail, tail, sizeof tail))
+        return -1;
+    uint32_t n = rd32(tail);
+    size_t size = qev_trailer_frame_size(n);
+    if (memcmp(tail + 8, QEV_TRAILER_END, 4) || n > QEV_MAX_SEGMENT_BLOCKS || size > end)
+        return -1;
+    uint8_t *frame = malloc(size);
+    struct qev_trailer t;
+    char why[200];
+    int64_t start = -1;
+    if (frame && !read_at(r->fd, end - size, frame, size) && rd32(frame) == QEV_TRAILER_MAGIC &&
+        rd32(frame + 4) == size - 8 &&
+        qev_trailer_decode(frame + 8, size - 8, &t, why, sizeof why) == QEV_OK &&
+        t.segment_bytes <= end - size) {
+        start = (int64_t)(end - size - t.segment_bytes);
+        plan_blocks(r, &t, (uint64_t)start, p);
+    }
+    free(frame);
+    return start;
+}
+
+static int build_plan(qev_reader *r)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) || !S_ISREG(st.st_mode))
+        return -1;
+    uint64_t end = (uint64_t)st.st_size;
+    size_t cap = 0;
+    while (end > 0) {
+        if (r->nplan == cap) {
+            cap = cap ? 2 * cap : 8;
+            struct planned_segment *p = realloc(r->plan, cap * sizeof *p);
+            if (!p)
+                return -1;
+            r->plan = p;
+        }
+        int64_t start = plan_segment(r, end, &r->plan[r->nplan]);
+        if (start < 0)
+            return -1;
+        r->nplan++;
+        end = (uint64_t)start;
+    }
+    for (size_t i = 0; i < r->nplan / 2; i++) {
+        struct planned_segment tmp = r->plan[i];
+        r->plan[i] = r->plan[r->nplan - 1 - i];
+        r->plan[r->nplan - 1 - i] = tmp;
+    }
+    return r->nplan && r->plan[0].start == 0 ? 0 : -1;
+}
+
+static long next_planned(qev_reader *r)
+{
+    if (!r->plan_in_segment) {
+        if (r->iplan == r->nplan)
+            return qev_error_set(&r->err, QEV_END, offset_now(r), "end of stream");
+        struct planned_segment *p = &r->plan[r->iplan];
+        if (r->iplan > 0) {
+            if (seek_to(r, p->start) || ensure(r, 4) < 4 || rd32(r->buf + r->pos) != QEV_HEADER_MAGIC)
+                return fail(r, QEV_EFORMAT, p->start, "%s", "no header where the index points");
+            if (read_header(r) != QEV_OK)
+                return r->err.status;
+            r->announce_segment = 1;
+        }
+        r->stats.blocks_skipped += p->skipped;
+        r->plan_in_segment = 1;
+        return seek_to(r, p->blocks_from);
+    }
+    if (offset_now(r) >= r->plan[r->iplan].blocks_to) {
+        r->iplan++;
+        r->plan_in_segment = 0;
+        return 0;
+    }
+    if (ensure(r, 4) < 4 || rd32(r->buf + r->pos) != QEV_ZSTD_MAGIC)
+        return fail(r, QEV_EFORMAT, offset_now(r), "%s", "no block where the index points");
+    return read_block(r);
+}
+
+int qev_reader_set_window(qev_reader *r, int64_t from, int64_t to)
+{
+    if (r->err.status)
+        return r->err.status;
+    r->windowed = 1;
+    r->wfrom = from;
+    r->wto = to;
+    if (build_plan(r) != 0) {
+        free(r->plan);
+        r->plan = NULL;
+        r->nplan = 0;
+    }
+    return QEV_OK;
+}
+
+/* ---- the public reader ---- */
+
+long qev_read(qev_reader *r, const qev_event **events)
+{
+    for (;;) {
+        if (r->err.status)
+            return r->err.status;
+        if (r->announce_segment) {
+            r->announce_segment = 0;
+            return 0;
+        }
+        long n = r->nplan ? next_planned(r) : next_frame(r);
+        if (n > 0) {
+            *events = r->events;
+            return n;
+        }
+        if (n < 0)
+            return n;
+    }
+}
+
+qev_reader *qev_reader_fdopen(int fd, const char *name)
+{
+    qev_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->fd = fd;
+    r->name = strdup(name ? name : "-");
+    r->cap = READ_CHUNK * 2;
+    r->buf = malloc(r->cap);
+    r->dctx = ZSTD_createDCtx();
+    if (!r->name || !r->buf || !r->dctx) {
+        qev_error_set(&r->err, QEV_ENOMEM, 0, "out of memory");
+        return r;
+    }
+    if (ensure(r, 4) == 0 && !r->err.status) {
+        qev_error_set(&r->err, QEV_EFORMAT, 0, "empty input: not a QEV stream");
+        return r;
+    }
+    if (!r->err.status && (r->len < 4 || rd32(r->buf) != QEV_HEADER_MAGIC)) {
+        qev_error_set(&r->err, QEV_EFORMAT, 0, "not a QEV stream (bad magic at byte 0)");
+        return r;
+    }
+    if (!r->err.status)
+        read_header(r);
+    return r;
+}
+
+qev_reader *qev_reader_open(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return qev_reader_fdopen(0, "-");
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        qev_reader *r = calloc(1, sizeof *r);
+        if (!r)
+            return NULL;
+        r->fd = -1;
+        r->name = strdup(path);
+        qev_error_set(&r->err, QEV_EIO, 0, "%s", strerror(errno));
+        return r;
+    }
+    qev_reader *r = qev_reader_fdopen(fd, path);
+    if (r)
+        r->own_fd = 1;
+    else
+        close(fd);
+    return r;
+}
+
+int qev_reader_status(const qev_reader *r) { return r->err.status; }
+const char *qev_reader_error(const qev_reader *r) { return r->err.msg; }
+const char *qev_reader_name(const qev_reader *r) { return r->name ? r->name : "-"; }
+uint64_t qev_reader_offset(const qev_reader *r) { return r->err.status ? r->err.offset : offset_now(r); }
+const qev_meta *qev_reader_meta(const qev_reader *r) { return r->meta; }
+qev_read_stats qev_reader_stats(const qev_reader *r) { return r->stats; }
+
+int qev_reader_close(qev_reader *r)
+{
+    if (!r)
+        return QEV_ENOMEM;
+    int rc = r->err.status == QEV_END ? QEV_OK : r->err.status;
+    if (r->own_fd && r->fd >= 0)
+        close(r->fd);
+    ZSTD_freeDCtx(r->dctx);
+    free(r->buf);
+    free(r->body);
+    free(r->events);
+    free(r->scratch);
+    free(r->plan);
+    free(r->name);
+    qev_meta_free(r->meta);
+    free(r);
+    return rc;
+}

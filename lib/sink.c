@@ -1,0 +1,153 @@
+/* Output of events as text, QEV, a count, or segment headers (CLI layer). */
+#include "sink.h"
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_BUF (1u << 16)
+
+struct sink {
+    enum sink_mode mode;
+    const char *output;
+    int level;
+    FILE *out;
+    int fd;
+    qev_writer *w;
+    uint64_t count, segments, group;
+    uint8_t fields;
+    int columns_printed;
+    char *text;
+    size_t text_len;
+};
+
+struct sink *sink_open(enum sink_mode mode, const char *output, int level)
+{
+    struct sink *s = calloc(1, sizeof *s);
+    if (!s)
+        cli_die(NULL, "out of memory");
+    s->mode = mode;
+    s->output = output;
+    s->level = level;
+    if (mode == SINK_QEV) {
+        s->fd = cli_output_fd(output, 1);
+    } else {
+        s->out = cli_output_stream(output);
+        s->text = malloc(TEXT_BUF);
+        if (!s->text)
+            cli_die(NULL, "out of memory");
+    }
+    return s;
+}
+
+static void flush_text(struct sink *s)
+{
+    if (s->text_len && fwrite(s->text, 1, s->text_len, s->out) != s->text_len)
+        cli_die(s->output, "write error");
+    s->text_len = 0;
+}
+
+static void print_header(struct sink *s, const qev_meta *m, const char *source)
+{
+    fprintf(s->out, "# segment %" PRIu64 "%s%s\n", s->segments, source ? " of " : "",
+            source ? source : "");
+    for (size_t i = 0; i < qev_meta_count(m); i++)
+        fprintf(s->out, "%s=%s\n", qev_meta_key(m, i), qev_meta_value(m, i));
+    for (size_t i = 0; i < qev_meta_provenance_count(m); i++)
+        fprintf(s->out, "@%s\n", qev_meta_provenance(m, i));
+}
+
+static void start_qev_segment(struct sink *s, const qev_meta *meta)
+{
+    qev_meta *m = qev_meta_dup(meta);
+    if (!m)
+        cli_die(NULL, "out of memory");
+    cli_add_provenance(m);
+    if (!s->w)
+        s->w = cli_writer(s->fd, m, s->level);
+    else
+        cli_check_write(s->w, qev_writer_new_segment(s->w, m));
+    qev_meta_free(m);
+}
+
+void sink_segment(struct sink *s, const qev_meta *meta, const char *source)
+{
+    s->segments++;
+    uint8_t fields = 0;
+    qev_meta_fields(meta, &fields);
+    switch (s->mode) {
+    case SINK_QEV:
+        start_qev_segment(s, meta);
+        break;
+    case SINK_HEADER:
+        print_header(s, meta, source);
+        break;
+    case SINK_TEXT:
+        if (!s->columns_printed || fields != s->fields) {
+            char line[128];
+            flush_text(s);
+            qev_text_header(fields, line, sizeof line);
+            fputs(line, s->out);
+            s->columns_printed = 1;
+        }
+        break;
+    case SINK_COUNT:
+        break;
+    }
+    s->fields = fields;
+}
+
+static void text_events(struct sink *s, const qev_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s->text_len > TEXT_BUF - 160)
+            flush_text(s);
+        s->group += (ev[i].flags & QEV_F_GROUP) != 0;
+        s->text_len += qev_text_line(&ev[i], s->fields, s->group, s->text + s->text_len,
+                                     TEXT_BUF - s->text_len);
+    }
+}
+
+void sink_events(struct sink *s, const qev_event *ev, size_t n)
+{
+    s->count += n;
+    if (s->mode == SINK_TEXT)
+        text_events(s, ev, n);
+    else if (s->mode == SINK_QEV)
+        cli_check_write(s->w, qev_write(s->w, ev, n));
+}
+
+void sink_close(struct sink *s)
+{
+    if (s->mode == SINK_QEV && s->w)
+        cli_writer_close(s->w);
+    if (s->mode == SINK_TEXT)
+        flush_text(s);
+    if (s->mode == SINK_COUNT)
+        fprintf(s->out, "%" PRIu64 "\n", s->count);
+    free(s->text);
+    free(s);
+}
+
+qev_meta *sink_merged_meta(qev_reader **readers, size_t k)
+{
+    qev_meta *m = qev_meta_dup(qev_reader_meta(readers[0]));
+    if (!m)
+        cli_die(NULL, "out of memory");
+    uint8_t all = 0;
+    for (size_t i = 0; i < k; i++) {
+        const qev_meta *mi = qev_reader_meta(readers[i]);
+        uint8_t f = 0;
+        qev_meta_fields(mi, &f);
+        all |= f;
+        for (size_t j = 0; i > 0 && j < qev_meta_provenance_count(mi); j++)
+            qev_meta_add_provenance(m, qev_meta_provenance(mi, j));
+    }
+    char names[64];
+    qev_fields_string(all, names, sizeof names);
+    if (all)
+        qev_meta_set(m, "fields", names);
+    qev_meta_setf(m, "merged_inputs", "%zu", k);
+    return m;
+}

@@ -1,0 +1,24 @@
+/* Where a tool's events go: text, a QEV stream, a count, or segment headers.
+ * Part of the CLI layer: it writes to the output and exits on errors. */
+#ifndef QPIPE_SINK_H
+#define QPIPE_SINK_H
+
+#include <stddef.h>
+
+#include "qev.h"
+
+enum sink_mode { SINK_TEXT, SINK_QEV, SINK_COUNT, SINK_HEADER };
+
+struct sink;
+
+struct sink *sink_open(enum sink_mode mode, const char *output, int level);
+/* Starts an output segment described by meta (QEV output gets a provenance
+ * line); source names where it came from, for --header. */
+void sink_segment(struct sink *s, const qev_meta *meta, const char *source);
+void sink_events(struct sink *s, const qev_event *ev, size_t n);
+void sink_close(struct sink *s);
+/* The metadata of a merge: the first input's, with the fields and provenance
+ * of all. */
+qev_meta *sink_merged_meta(qev_reader **readers, size_t k);
+
+#endif
