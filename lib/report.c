@@ -1,0 +1,255 @@
+/* Rendering results as aligned text, JSON and Prometheus text (CLI layer). */
+#include "report.h"
+
+#include <inttypes.h>
+#include <math.h>
+
+void report_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void report_json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+void report_prom_label(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fprintf(f, "\\%c", *s);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+void report_prom_family(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static double seconds(int64_t ps) { return (double)ps * 1e-12; }
+
+static double rate_hz(uint64_t events, int64_t span_ps)
+{
+    return span_ps > 0 ? (double)events / seconds(span_ps) : NAN;
+}
+
+/* ---- text ---- */
+
+static void text_channels(FILE *f, const struct stat_result *r, int64_t span)
+{
+    fprintf(f, "\n%-8s %14s %16s %18s\n", "channel", "events", "rate_hz", "min_interval_ps");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const qev_channel_stats *ch = &r->rows[i].s;
+        fprintf(f, "%-8u %14" PRIu64 " %16.6g ", r->rows[i].channel, ch->events,
+                rate_hz(ch->events, span));
+        if (ch->min_interval == INT64_MAX)
+            fprintf(f, "%18s\n", "-");
+        else
+            fprintf(f, "%18" PRId64 "\n", ch->min_interval);
+    }
+}
+
+static void text_gaps(FILE *f, const qev_stats *st)
+{
+    size_t kept = st->gaps < QEV_STATS_GAPS_KEPT ? (size_t)st->gaps : QEV_STATS_GAPS_KEPT;
+    for (size_t i = 0; i < kept; i++)
+        fprintf(f, "%-18s at %" PRId64 " ps for %" PRId64 " ps\n", "  gap",
+                st->first_gaps[i].start, st->first_gaps[i].length);
+}
+
+void report_stats_text(FILE *f, const struct stat_result *r)
+{
+    const qev_stats *st = &r->st;
+    int64_t span = qev_stats_span(st);
+    fprintf(f, "%-18s %s\n", "source", r->source);
+    fprintf(f, "%-18s %" PRIu64 " (%" PRIu64 " trailers verified)\n", "segments",
+            r->rs.segments, r->rs.trailers);
+    fprintf(f, "%-18s %" PRIu64 " (checksums verified)\n", "blocks", r->rs.blocks);
+    fprintf(f, "%-18s %" PRIu64 "\n", "events", st->events);
+    if (st->events)
+        fprintf(f, "%-18s %" PRId64 " .. %" PRId64 " ps\n", "time range", st->tmin, st->tmax);
+    fprintf(f, "%-18s %.12g s\n", "duration", seconds(span));
+    fprintf(f, "%-18s %.6g Hz\n", "rate", rate_hz(st->events, span));
+    fprintf(f, "%-18s %" PRIu64 " (threshold %" PRId64 " ps, longest %" PRId64 " ps)\n", "gaps",
+            st->gaps, st->gap_threshold, st->longest.length);
+    text_gaps(f, st);
+    fprintf(f, "%-18s %" PRIu64, "backwards", st->backwards);
+    if (st->backwards)
+        fprintf(f, " (first at event %" PRIu64 ")", st->first_backwards);
+    fputc('\n', f);
+    fprintf(f, "%-18s %s\n", "integrity", r->ok ? "ok" : r->error);
+    text_channels(f, r, span);
+}
+
+/* ---- JSON ---- */
+
+static void json_channels(FILE *f, const struct stat_result *r, int64_t span)
+{
+    const char *sep = "";
+    fputs("\"channels\":[", f);
+    for (size_t i = 0; i < r->nrows; i++) {
+        const qev_channel_stats *ch = &r->rows[i].s;
+        fprintf(f, "%s{\"channel\":%u,\"events\":%" PRIu64 ",\"rate_hz\":", sep,
+                r->rows[i].channel, ch->events);
+        report_json_number(f, rate_hz(ch->events, span));
+        fputs(",\"min_interval_ps\":", f);
+        if (ch->min_interval == INT64_MAX)
+            fputs("null", f);
+        else
+            fprintf(f, "%" PRId64, ch->min_interval);
+        fputc('}', f);
+        sep = ",";
+    }
+    fputc(']', f);
+}
+
+static void json_gaps(FILE *f, const qev_stats *st)
+{
+    size_t kept = st->gaps < QEV_STATS_GAPS_KEPT ? (size_t)st->gaps : QEV_STATS_GAPS_KEPT;
+    fprintf(f, "\"gaps\":{\"threshold_ps\":%" PRId64 ",\"count\":%" PRIu64
+               ",\"longest_ps\":%" PRId64 ",\"first\":[",
+            st->gap_threshold, st->gaps, st->longest.length);
+    for (size_t i = 0; i < kept; i++)
+        fprintf(f, "%s{\"start_ps\":%" PRId64 ",\"length_ps\":%" PRId64 "}", i ? "," : "",
+                st->first_gaps[i].start, st->first_gaps[i].length);
+    fputs("]}", f);
+}
+
+static void json_one(FILE *f, const struct stat_result *r)
+{
+    const qev_stats *st = &r->st;
+    int64_t span = qev_stats_span(st);
+    fputs("{\"source\":", f);
+    report_json_string(f, r->source);
+    fprintf(f, ",\"ok\":%s,\"error\":", r->ok ? "true" : "false");
+    if (r->ok)
+        fputs("null", f);
+    else
+        report_json_string(f, r->error);
+    fprintf(f, ",\"segments\":%" PRIu64 ",\"trailers\":%" PRIu64 ",\"blocks\":%" PRIu64
+               ",\"events\":%" PRIu64,
+            r->rs.segments, r->rs.trailers, r->rs.blocks, st->events);
+    if (st->events)
+        fprintf(f, ",\"tmin_ps\":%" PRId64 ",\"tmax_ps\":%" PRId64, st->tmin, st->tmax);
+    else
+        fputs(",\"tmin_ps\":null,\"tmax_ps\":null", f);
+    fputs(",\"duration_s\":", f);
+    report_json_number(f, seconds(span));
+    fputs(",\"rate_hz\":", f);
+    report_json_number(f, rate_hz(st->events, span));
+    fputc(',', f);
+    json_gaps(f, st);
+    fprintf(f, ",\"backwards\":%" PRIu64 ",", st->backwards);
+    json_channels(f, r, span);
+    fputc('}', f);
+}
+
+void report_stats_json(FILE *f, const struct stat_result *r, size_t n)
+{
+    fputs("{\"inputs\":[", f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        json_one(f, &r[i]);
+    }
+    fputs("]}\n", f);
+}
+
+/* ---- Prometheus ---- */
+
+static void prom_sample(FILE *f, const char *name, const char *source, long channel, double v)
+{
+    fprintf(f, "%s{source=\"", name);
+    report_prom_label(f, source);
+    if (channel >= 0)
+        fprintf(f, "\",channel=\"%ld", channel);
+    fputs("\"} ", f);
+    if (isfinite(v))
+        fprintf(f, "%.17g\n", v);
+    else
+        fputs("NaN\n", f);
+}
+
+typedef double (*stream_value)(const struct stat_result *r);
+typedef double (*channel_value)(const struct stat_result *r, const qev_channel_stats *c);
+
+static double v_events(const struct stat_result *r, const qev_channel_stats *c)
+{
+    (void)r;
+    return (double)c->events;
+}
+static double v_rate(const struct stat_result *r, const qev_channel_stats *c)
+{
+    return rate_hz(c->events, qev_stats_span(&r->st));
+}
+static double v_min_interval(const struct stat_result *r, const qev_channel_stats *c)
+{
+    (void)r;
+    int64_t m = c->min_interval;
+    return m == INT64_MAX ? NAN : seconds(m);
+}
+static double v_duration(const struct stat_result *r) { return seconds(qev_stats_span(&r->st)); }
+static double v_gaps(const struct stat_result *r) { return (double)r->st.gaps; }
+static double v_longest_gap(const struct stat_result *r) { return seconds(r->st.longest.length); }
+static double v_backwards(const struct stat_result *r) { return (double)r->st.backwards; }
+static double v_segments(const struct stat_result *r) { return (double)r->rs.segments; }
+static double v_blocks(const struct stat_result *r) { return (double)r->rs.blocks; }
+static double v_ok(const struct stat_result *r) { return r->ok; }
+
+static void prom_channel_family(FILE *f, const struct stat_result *r, size_t n, const char *name,
+                                const char *type, const char *help, channel_value value)
+{
+    report_prom_family(f, name, type, help);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < r[i].nrows; k++)
+            prom_sample(f, name, r[i].source, r[i].rows[k].channel, value(&r[i], &r[i].rows[k].s));
+}
+
+static void prom_stream_family(FILE *f, const struct stat_result *r, size_t n, const char *name,
+                               const char *type, const char *help, stream_value value)
+{
+    report_prom_family(f, name, type, help);
+    for (size_t i = 0; i < n; i++)
+        prom_sample(f, name, r[i].source, -1, value(&r[i]));
+}
+
+void report_stats_prom(FILE *f, const struct stat_result *r, size_t n)
+{
+    prom_channel_family(f, r, n, "qpipe_events_total", "counter", "Events in the stream.",
+                        v_events);
+    prom_channel_family(f, r, n, "qpipe_event_rate_hertz", "gauge",
+                        "Mean event rate over the stream's time range.", v_rate);
+    prom_channel_family(f, r, n, "qpipe_min_interval_seconds", "gauge",
+                        "Smallest interval between two events of a channel.", v_min_interval);
+    prom_stream_family(f, r, n, "qpipe_duration_seconds", "gauge",
+                       "Time range of the stream's events.", v_duration);
+    prom_stream_family(f, r, n, "qpipe_gaps_total", "counter",
+                       "Intervals longer than the gap threshold.", v_gaps);
+    prom_stream_family(f, r, n, "qpipe_longest_gap_seconds", "gauge",
+                       "Longest interval longer than the gap threshold.", v_longest_gap);
+    prom_stream_family(f, r, n, "qpipe_backwards_total", "counter",
+                       "Events earlier than the event before them.", v_backwards);
+    prom_stream_family(f, r, n, "qpipe_segments_total", "counter", "Segments read.",
+                       v_segments);
+    prom_stream_family(f, r, n, "qpipe_blocks_total", "counter",
+                       "Blocks read with verified checksums.", v_blocks);
+    prom_stream_family(f, r, n, "qpipe_stream_ok", "gauge",
+                       "1 when the stream was read whole and without error.", v_ok);
+}

@@ -1,0 +1,33 @@
+/* Rendering results for people (aligned text) and machines (JSON, the
+ * Prometheus text format). Part of the CLI layer: it writes to a FILE. */
+#ifndef QPIPE_REPORT_H
+#define QPIPE_REPORT_H
+
+#include <stdio.h>
+
+#include "qev.h"
+#include "stats.h"
+
+void report_json_string(FILE *f, const char *s);
+/* A Prometheus label value, escaped, without quotes. */
+void report_prom_label(FILE *f, const char *s);
+void report_prom_family(FILE *f, const char *name, const char *type, const char *help);
+/* A double as JSON: null when not finite. */
+void report_json_number(FILE *f, double v);
+
+/* What qstat found in one input. */
+struct stat_result {
+    const char *source;
+    qev_stats st; /* its channel array freed: rows hold the channels */
+    qev_channel_row *rows;
+    size_t nrows;
+    qev_read_stats rs;
+    int ok;
+    char error[400];
+};
+
+void report_stats_text(FILE *f, const struct stat_result *r);
+void report_stats_json(FILE *f, const struct stat_result *r, size_t n);
+void report_stats_prom(FILE *f, const struct stat_result *r, size_t n);
+
+#endif

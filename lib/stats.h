@@ -1,0 +1,60 @@
+/* Stream statistics: counts and rates per channel, time range, the smallest
+ * interval per channel, gaps and timestamps that go backwards. */
+#ifndef QEV_STATS_H
+#define QEV_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qev.h"
+
+#define QEV_STATS_GAPS_KEPT 10
+
+typedef struct qev_channel_stats {
+    uint64_t events;
+    int64_t first, last, min_interval; /* min_interval: INT64_MAX until two events */
+} qev_channel_stats;
+
+typedef struct qev_gap {
+    int64_t start, length;
+} qev_gap;
+
+typedef struct qev_stats {
+    qev_channel_stats *channel; /* 65536 entries */
+    uint64_t events, kinds[256];
+    int64_t tmin, tmax;
+    int64_t gap_threshold;
+    uint64_t gaps;
+    qev_gap longest, first_gaps[QEV_STATS_GAPS_KEPT];
+    uint64_t backwards, first_backwards; /* index of the first event that went back */
+    int64_t prev;
+    int in_order_state; /* 0 until the first event of a segment */
+} qev_stats;
+
+int qev_stats_init(qev_stats *s, int64_t gap_threshold);
+void qev_stats_free(qev_stats *s);
+/* A new segment restarts the order checks: segments may restart their time. */
+void qev_stats_segment(qev_stats *s);
+void qev_stats_add(qev_stats *s, const qev_event *ev, size_t n);
+/* Time range in ps; 0 without two events. */
+int64_t qev_stats_span(const qev_stats *s);
+
+/* The channels that saw events, in channel order, as one array to keep after
+ * qev_stats_free. */
+typedef struct qev_channel_row {
+    uint16_t channel;
+    qev_channel_stats s;
+} qev_channel_row;
+int qev_stats_rows(const qev_stats *s, qev_channel_row **rows, size_t *n);
+
+/* Rates per channel in successive intervals [k*width, (k+1)*width). */
+typedef struct qev_series qev_series;
+typedef void (*qev_series_emit)(void *ctx, int64_t start, int64_t end, const uint16_t *channels,
+                                const uint64_t *counts, size_t nchannels);
+qev_series *qev_series_new(int64_t width, qev_series_emit emit, void *ctx);
+/* QEV_EINVAL when an event lies before the current interval. */
+int qev_series_add(qev_series *s, const qev_event *ev, size_t n);
+void qev_series_finish(qev_series *s);
+void qev_series_free(qev_series *s);
+
+#endif
