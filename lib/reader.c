@@ -543,7 +543,11 @@ qev_reader *qev_reader_fdopen(int fd, const char *name)
         qev_error_set(&r->err, QEV_EFORMAT, 0, "empty input: not a QEV stream");
         return r;
     }
-    if (!r->err.status && (r->len < 4 || rd32(r->buf) != QEV_HEADER_MAGIC)) {
+    if (!r->err.status && r->len < 4) {
+        truncated(r, "header cut short");
+        return r;
+    }
+    if (!r->err.status && rd32(r->buf) != QEV_HEADER_MAGIC) {
         qev_error_set(&r->err, QEV_EFORMAT, 0, "not a QEV stream (bad magic at byte 0)");
         return r;
     }

@@ -1,0 +1,397 @@
+/* Unit tests of the QEV stream: round trips, sizes, damage, windows, merges. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "merge.h"
+#include "qev.h"
+#include "rng.h"
+#include "tap.h"
+
+static qev_meta *meta_with_fields(const char *fields)
+{
+    qev_meta *m = qev_meta_new();
+    qev_meta_set(m, "source", "unit test");
+    if (fields)
+        qev_meta_set(m, "fields", fields);
+    return m;
+}
+
+/* Writes events as one segment into a fresh temporary file; returns its fd. */
+static int write_stream(const qev_event *ev, size_t n, const char *fields, uint32_t block)
+{
+    FILE *f = tmpfile();
+    int fd = dup(fileno(f));
+    fclose(f);
+    qev_meta *m = meta_with_fields(fields);
+    qev_writer_opts o = {1, block, 0};
+    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o);
+    qev_write(w, ev, n);
+    int rc = qev_writer_close(w);
+    qev_meta_free(m);
+    if (rc != QEV_OK)
+        printf("# writer failed: %d\n", rc);
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+static size_t file_bytes(int fd) { return (size_t)lseek(fd, 0, SEEK_END); }
+
+/* Reads every event back; returns the count, or a negative status. */
+static long read_all(int fd, qev_event *out, size_t cap)
+{
+    lseek(fd, 0, SEEK_SET);
+    qev_reader *r = qev_reader_fdopen(fd, "tmp");
+    long total = 0, n = qev_reader_status(r);
+    const qev_event *ev;
+    while (n >= 0 && (n = qev_read(r, &ev)) >= 0) {
+        if ((size_t)(total + n) > cap)
+            return QEV_EINVAL;
+        memcpy(out + total, ev, (size_t)n * sizeof *ev);
+        total += n;
+    }
+    qev_reader_close(r);
+    return n == QEV_END ? total : n;
+}
+
+static void random_events(qev_event *ev, size_t n, uint64_t seed, int sorted, uint8_t fields)
+{
+    qev_rng rng;
+    qev_rng_seed(&rng, seed);
+    int64_t t = -1000000;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = qev_rng_u64(&rng);
+        t += (int64_t)(u % 100000);
+        if (!sorted && u % 7 == 0)
+            t -= 250000;
+        uint8_t f = 0;
+        if (fields & QEV_F_PIXEL)
+            f = QEV_F_PIXEL;
+        if ((fields & QEV_F_GROUP) && u % 3 == 0)
+            f |= QEV_F_GROUP;
+        ev[i] = (qev_event){t, (uint16_t)(1 + (u >> 20) % 4), (uint8_t)((u >> 30) % 3 == 0),
+                            f, f & QEV_F_PIXEL ? qev_pixel_aux((u >> 40) % 64, (u >> 50) % 48) : 0};
+    }
+}
+
+static int same_events(const qev_event *a, const qev_event *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].t != b[i].t || a[i].channel != b[i].channel || a[i].kind != b[i].kind ||
+            a[i].flags != b[i].flags || a[i].aux != b[i].aux)
+            return 0;
+    return 1;
+}
+
+static void test_round_trips(void)
+{
+    enum { N = 200000 };
+    qev_event *ev = malloc(N * sizeof *ev), *back = malloc(N * sizeof *back);
+    struct {
+        const char *name, *fields;
+        int sorted;
+        uint8_t mask;
+    } cases[] = {
+        {"sorted photons", NULL, 1, 0},
+        {"unsorted photons", NULL, 0, 0},
+        {"pixels and groups", "pixel,group", 1, QEV_F_PIXEL | QEV_F_GROUP},
+        {"unsorted groups", "group", 0, QEV_F_GROUP},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        random_events(ev, N, 7 + c, cases[c].sorted, cases[c].mask);
+        int fd = write_stream(ev, N, cases[c].fields, 0);
+        long n = read_all(fd, back, N);
+        char name[96];
+        snprintf(name, sizeof name, "round trip, %s: every field bit-exact", cases[c].name);
+        tap_ok(n == N && same_events(ev, back, N), name);
+        close(fd);
+    }
+    free(ev);
+    free(back);
+}
+
+/* Extremes: huge jumps that cannot share a word with the channel, all channels,
+ * every aux bit, single-event blocks. */
+static void test_extremes(void)
+{
+    qev_event ev[] = {
+        {INT64_MIN, 0, 0, 0, 0},
+        {INT64_MAX, 65535, 255, QEV_F_VALUE, UINT32_MAX},
+        {0, 7, 2, QEV_F_VALUE | QEV_F_GROUP, 0},
+        {-1, 65535, 1, QEV_F_MICRO, 12345},
+        {INT64_MAX, 0, 0, QEV_F_PIXEL, qev_pixel_aux(65535, 65535)},
+    };
+    size_t n = sizeof ev / sizeof *ev;
+    qev_event back[8];
+    for (uint32_t block = 1; block <= 5; block += 4) {
+        int fd = write_stream(ev, n, "pixel,micro,value,group", block);
+        long got = read_all(fd, back, 8);
+        tap_ok(got == (long)n && same_events(ev, back, n),
+               block == 1 ? "extremes in one-event blocks survive" : "extremes in one block survive");
+        close(fd);
+    }
+}
+
+static void test_unused_fields_cost_nothing(void)
+{
+    enum { N = 65536 };
+    qev_event *ev = malloc(N * sizeof *ev);
+    random_events(ev, N, 3, 1, 0);
+    for (size_t i = 0; i < N; i++)
+        ev[i].kind = QEV_PHOTON;
+    uint8_t *body = malloc(qev_block_body_bound(N));
+    uint64_t *scratch = malloc(N * sizeof *scratch);
+    struct qev_block_info info;
+    size_t len = qev_block_encode(ev, N, body, scratch, &info);
+    /* gaps < 1e5 and 4 channels: v = gap << 2 | ch fits 3 bytes; nothing else */
+    tap_is_i64((int64_t)len, QEV_BLOCK_HEADER + 3 * N,
+               "a block without optional fields stores only the time/channel planes");
+    int plain = write_stream(ev, N, NULL, 0);
+    int declared = write_stream(ev, N, "pixel,micro,value,group", 0);
+    size_t extra_header = strlen("fields=pixel,micro,value,group\n");
+    tap_is_i64((int64_t)file_bytes(declared) - (int64_t)file_bytes(plain), (int64_t)extra_header,
+               "declaring unused fields costs only their header line");
+    close(plain);
+    close(declared);
+    free(body);
+    free(scratch);
+    free(ev);
+}
+
+static void test_undeclared_field_refused(void)
+{
+    qev_event e = {5, 1, 0, QEV_F_PIXEL, 3};
+    FILE *f = tmpfile();
+    qev_meta *m = meta_with_fields(NULL);
+    qev_writer *w = qev_writer_fdopen(fileno(f), "tmp", m, NULL);
+    qev_write(w, &e, 1);
+    int rc = qev_writer_finish(w);
+    tap_ok(rc == QEV_EINVAL && strstr(qev_writer_error(w), "pixel"),
+           "the writer refuses a field the header does not declare");
+    qev_writer_free(w);
+    qev_meta_free(m);
+    fclose(f);
+}
+
+static uint8_t *slurp(int fd, size_t *len)
+{
+    *len = file_bytes(fd);
+    uint8_t *b = malloc(*len);
+    if (pread(fd, b, *len, 0) != (ssize_t)*len)
+        *len = 0;
+    return b;
+}
+
+static int fd_of_bytes(const uint8_t *b, size_t len)
+{
+    FILE *f = tmpfile();
+    int fd = dup(fileno(f));
+    fclose(f);
+    if (write(fd, b, len) != (ssize_t)len)
+        return -1;
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+/* Reads the damaged bytes to the end; returns the final status. */
+static long status_of_bytes(const uint8_t *b, size_t len, uint64_t *offset, char *msg, size_t cap)
+{
+    int fd = fd_of_bytes(b, len);
+    qev_reader *r = qev_reader_fdopen(fd, "cut");
+    long n = qev_reader_status(r);
+    const qev_event *ev;
+    while (n >= 0 && (n = qev_read(r, &ev)) >= 0)
+        ;
+    *offset = qev_reader_offset(r);
+    snprintf(msg, cap, "%s", qev_reader_error(r));
+    qev_reader_close(r);
+    close(fd);
+    return n;
+}
+
+static void test_every_cut_fails(void)
+{
+    enum { N = 300 };
+    qev_event ev[N];
+    random_events(ev, N, 11, 1, 0);
+    int fd = write_stream(ev, N, NULL, 100);
+    size_t len;
+    uint8_t *b = slurp(fd, &len);
+    close(fd);
+    size_t passed = 0, unnamed = 0;
+    for (size_t cut = 0; cut < len; cut++) {
+        uint64_t off;
+        char msg[400], num[32];
+        long st = status_of_bytes(b, cut, &off, msg, sizeof msg);
+        passed += st == QEV_END;
+        snprintf(num, sizeof num, "byte %zu", cut);
+        unnamed += cut > 0 && !strstr(msg, num);
+    }
+    uint64_t off;
+    char msg[400];
+    tap_ok(status_of_bytes(b, len, &off, msg, sizeof msg) == QEV_END, "the whole stream reads cleanly");
+    tap_is_i64((int64_t)passed, 0, "no cut at any byte offset passes as complete");
+    tap_is_i64((int64_t)unnamed, 0, "every cut names the byte offset where the data ends");
+    free(b);
+}
+
+static void test_damage(void)
+{
+    enum { N = 1000 };
+    qev_event ev[N];
+    random_events(ev, N, 5, 1, 0);
+    int fd = write_stream(ev, N, NULL, 0);
+    size_t len;
+    uint8_t *b = slurp(fd, &len);
+    close(fd);
+    uint64_t off;
+    char msg[400];
+    uint32_t header_body = rd32(b + 4);
+    size_t block_at = 8 + header_body;
+    b[block_at + 40] ^= 0x10;
+    long st = status_of_bytes(b, len, &off, msg, sizeof msg);
+    tap_ok(st == QEV_ECORRUPT && off == block_at, "a flipped bit in a block is a corrupt block at its offset");
+    b[block_at + 40] ^= 0x10;
+    b[8 + 4] = 2;
+    st = status_of_bytes(b, len, &off, msg, sizeof msg);
+    tap_ok(st == QEV_EVERSION && strstr(msg, "version 2.0"), "a major version 2 header is refused");
+    b[8 + 4] = 1;
+    b[0] ^= 1;
+    st = status_of_bytes(b, len, &off, msg, sizeof msg);
+    tap_ok(st == QEV_EFORMAT && strstr(msg, "bad magic"), "bad magic is refused");
+    b[0] ^= 1;
+    st = status_of_bytes(b, 0, &off, msg, sizeof msg);
+    tap_ok(st == QEV_EFORMAT && strstr(msg, "empty"), "an empty input is refused");
+    b[len - 20] ^= 0x01;
+    st = status_of_bytes(b, len, &off, msg, sizeof msg);
+    tap_ok(st == QEV_ECORRUPT && strstr(msg, "trailer"), "a damaged trailer is refused");
+    free(b);
+}
+
+static void test_segments(void)
+{
+    enum { N = 1000 };
+    qev_event ev[N], back[2 * N];
+    random_events(ev, N, 9, 1, 0);
+    int a = write_stream(ev, N, NULL, 300);
+    size_t len;
+    uint8_t *one = slurp(a, &len);
+    close(a);
+    uint8_t *two = malloc(2 * len);
+    memcpy(two, one, len);
+    memcpy(two + len, one, len);
+    int fd = fd_of_bytes(two, 2 * len);
+    qev_reader *r = qev_reader_fdopen(fd, "two");
+    long n, total = 0, zeros = 0;
+    const qev_event *e;
+    while ((n = qev_read(r, &e)) >= 0) {
+        zeros += n == 0;
+        memcpy(back + total, e, (size_t)n * sizeof *e);
+        total += n;
+    }
+    qev_read_stats rs = qev_reader_stats(r);
+    tap_ok(n == QEV_END && total == 2 * N && same_events(back, ev, N) && same_events(back + N, ev, N),
+           "concatenated segments read as one stream");
+    tap_ok(zeros == 1 && rs.segments == 2 && rs.trailers == 2,
+           "a new segment is announced once, both trailers verified");
+    qev_reader_close(r);
+    close(fd);
+    free(one);
+    free(two);
+}
+
+static void test_window(void)
+{
+    enum { N = 100000 };
+    qev_event *ev = malloc(N * sizeof *ev), *back = malloc(N * sizeof *back);
+    random_events(ev, N, 13, 1, 0);
+    int fd = write_stream(ev, N, NULL, 1000);
+    int64_t from = ev[40000].t, to = ev[41500].t;
+    qev_reader *r = qev_reader_fdopen(fd, "w");
+    qev_reader_set_window(r, from, to);
+    long n, kept = 0;
+    const qev_event *e;
+    while ((n = qev_read(r, &e)) >= 0)
+        for (long i = 0; i < n; i++)
+            if (e[i].t >= from && e[i].t < to)
+                back[kept++] = e[i];
+    size_t want = 0;
+    for (size_t i = 0; i < N; i++)
+        want += ev[i].t >= from && ev[i].t < to;
+    qev_read_stats rs = qev_reader_stats(r);
+    tap_ok(n == QEV_END && (size_t)kept == want, "a time window returns every event inside it");
+    tap_ok(rs.blocks <= 3 && rs.blocks_skipped >= 97, "the block index skips blocks outside the window");
+    qev_reader_close(r);
+    close(fd);
+    free(ev);
+    free(back);
+}
+
+static int by_time_then_input(const void *pa, const void *pb)
+{
+    const qev_event *a = pa, *b = pb;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return (a->aux > b->aux) - (a->aux < b->aux);
+}
+
+static void test_merge(void)
+{
+    enum { N = 50000 };
+    qev_event *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    qev_event *want = malloc(2 * N * sizeof *want), *got = malloc(2 * N * sizeof *got);
+    random_events(a, N, 21, 1, 0);
+    random_events(b, N, 22, 1, 0);
+    for (size_t i = 0; i < N; i++) {
+        a[i].aux = (uint32_t)i;  /* order key for the reference sort: input a first */
+        b[i].aux = (uint32_t)(N + i);
+        b[i].t = b[i].t / 1000 * 1000;
+        a[i].t = a[i].t / 1000 * 1000;
+    }
+    memcpy(want, a, N * sizeof *a);
+    memcpy(want + N, b, N * sizeof *b);
+    qsort(want, 2 * N, sizeof *want, by_time_then_input);
+    int fa = write_stream(a, N, NULL, 0), fb = write_stream(b, N, NULL, 0);
+    qev_reader *r[2] = {qev_reader_fdopen(fa, "a"), qev_reader_fdopen(fb, "b")};
+    qev_merger *m = qev_merger_new(r, 2);
+    long n, total = 0;
+    const qev_event *e;
+    while ((n = qev_merger_read(m, &e)) > 0) {
+        memcpy(got + total, e, (size_t)n * sizeof *e);
+        total += n;
+    }
+    tap_ok(n == QEV_END && total == 2 * N && same_events(got, want, 2 * N),
+           "a merge equals a stable sort of the union");
+    qev_merger_free(m);
+    qev_reader_close(r[0]);
+    qev_reader_close(r[1]);
+    close(fa);
+    close(fb);
+    free(a);
+    free(b);
+    free(want);
+    free(got);
+}
+
+static void test_crc(void)
+{
+    tap_is_i64(qev_crc32("123456789", 9), 0xCBF43926, "CRC-32 of the standard check string");
+    tap_is_i64(qev_crc32_update(qev_crc32("1234", 4), "56789", 5), 0xCBF43926,
+               "CRC-32 continues across calls");
+}
+
+int main(void)
+{
+    test_crc();
+    test_round_trips();
+    test_extremes();
+    test_unused_fields_cost_nothing();
+    test_undeclared_field_refused();
+    test_every_cut_fails();
+    test_damage();
+    test_segments();
+    test_window();
+    test_merge();
+    return tap_done();
+}
