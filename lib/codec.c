@@ -6,7 +6,13 @@
  * planes almost for free and the others near their entropy. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
+
+_Static_assert(sizeof(qev_event) == 16 && offsetof(qev_event, channel) == 8 &&
+                   offsetof(qev_event, kind) == 10 && offsetof(qev_event, flags) == 11 &&
+                   offsetof(qev_event, aux) == 12,
+               "decode_times writes events as two little-endian words");
 
 enum { TCODE_DELTA = 0, TCODE_ZIGZAG = 1 };
 #define CBITS_COLUMN 255
@@ -57,47 +63,77 @@ struct block_scan {
     uint8_t flags_or;
 };
 
+/* The event's second word: channel, kind, flags and aux, little-endian. */
+static inline uint64_t event_word(const qev_event *e)
+{
+    uint64_t w;
+    memcpy(&w, &e->channel, 8);
+    return w;
+}
+
+/* The common case first: one pass for order, gaps and channels, and a check
+ * that kind, flags and aux never change. Rarer layouts get a second pass. */
+static uint64_t scan_times_channels(const qev_event *ev, size_t n, struct block_scan *s)
+{
+    uint64_t max_delta = 0, differs = 0, first = event_word(&ev[0]);
+    unsigned ch_min = ev[0].channel, ch_max = ev[0].channel;
+    int monotone = 1;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t d = (uint64_t)ev[i].t - (uint64_t)ev[i - 1].t;
+        monotone &= ev[i].t >= ev[i - 1].t;
+        max_delta = d > max_delta ? d : max_delta;
+        uint64_t w = event_word(&ev[i]);
+        unsigned c = (uint16_t)w;
+        ch_min = c < ch_min ? c : ch_min;
+        ch_max = c > ch_max ? c : ch_max;
+        differs |= w ^ first;
+    }
+    s->monotone = monotone;
+    s->max_delta = max_delta;
+    s->ch_min = ch_min;
+    s->ch_max = ch_max;
+    return differs >> 16;
+}
+
+static void scan_unsorted_times(const qev_event *ev, size_t n, struct block_scan *s)
+{
+    s->max_zigzag = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = i ? zigzag((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t) : 0;
+        s->max_zigzag = z > s->max_zigzag ? z : s->max_zigzag;
+        s->tmin = ev[i].t < s->tmin ? ev[i].t : s->tmin;
+        s->tmax = ev[i].t > s->tmax ? ev[i].t : s->tmax;
+    }
+}
+
+static void scan_varying_fields(const qev_event *ev, size_t n, struct block_scan *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        const qev_event *e = &ev[i];
+        s->kind_min = e->kind < s->kind_min ? e->kind : s->kind_min;
+        s->kind_max = e->kind > s->kind_max ? e->kind : s->kind_max;
+        s->flags_min = e->flags < s->flags_min ? e->flags : s->flags_min;
+        s->flags_max = e->flags > s->flags_max ? e->flags : s->flags_max;
+        s->aux_min = e->aux < s->aux_min ? e->aux : s->aux_min;
+        s->aux_max = e->aux > s->aux_max ? e->aux : s->aux_max;
+        s->flags_or |= e->flags;
+    }
+}
+
 static void scan_block(const qev_event *ev, size_t n, struct block_scan *s)
 {
-    s->tmin = s->tmax = ev[0].t;
-    s->monotone = 1;
-    s->max_delta = s->max_zigzag = 0;
-    s->ch_min = s->ch_max = ev[0].channel;
+    s->tmin = ev[0].t;
+    s->tmax = ev[n - 1].t;
     s->kind_min = s->kind_max = ev[0].kind;
     s->flags_min = s->flags_max = ev[0].flags;
     s->aux_min = s->aux_max = ev[0].aux;
-    s->flags_or = 0;
-    for (size_t i = 0; i < n; i++) {
-        const qev_event *e = &ev[i];
-        uint64_t d = i ? (uint64_t)e->t - (uint64_t)ev[i - 1].t : 0;
-        if (i && e->t < ev[i - 1].t)
-            s->monotone = 0;
-        if (d > s->max_delta)
-            s->max_delta = d;
-        if (zigzag(d) > s->max_zigzag)
-            s->max_zigzag = zigzag(d);
-        if (e->t < s->tmin)
-            s->tmin = e->t;
-        if (e->t > s->tmax)
-            s->tmax = e->t;
-        if (e->channel < s->ch_min)
-            s->ch_min = e->channel;
-        if (e->channel > s->ch_max)
-            s->ch_max = e->channel;
-        if (e->kind < s->kind_min)
-            s->kind_min = e->kind;
-        if (e->kind > s->kind_max)
-            s->kind_max = e->kind;
-        if (e->flags < s->flags_min)
-            s->flags_min = e->flags;
-        if (e->flags > s->flags_max)
-            s->flags_max = e->flags;
-        if (e->aux < s->aux_min)
-            s->aux_min = e->aux;
-        if (e->aux > s->aux_max)
-            s->aux_max = e->aux;
-        s->flags_or |= e->flags;
-    }
+    s->flags_or = ev[0].flags;
+    s->max_zigzag = 0;
+    uint64_t differs = scan_times_channels(ev, n, s);
+    if (!s->monotone)
+        scan_unsorted_times(ev, n, s);
+    if (differs)
+        scan_varying_fields(ev, n, s);
 }
 
 static struct column column_for(uint64_t min, uint64_t max)
@@ -146,26 +182,44 @@ static void put_layout(uint8_t *h, const struct block_layout *L)
     wr64(h + 24, (uint64_t)L->t_first);
 }
 
-/* Writes byte k of every value into plane k. */
-static uint8_t *shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out)
+static inline void extract_plane(const uint64_t *val, size_t n, unsigned k, uint8_t *out)
 {
-    for (uint8_t k = 0; k < width; k++) {
-        unsigned shift = 8u * k;
-        for (size_t i = 0; i < n; i++)
-            out[i] = (uint8_t)(val[i] >> shift);
-        out += n;
-    }
-    return out;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(val[i] >> (8 * k));
 }
 
-static uint64_t event_v(const qev_event *ev, size_t i, const struct block_layout *L)
+/* Writes byte k of every value into plane k; constant shifts let the compiler
+ * vectorise each plane. */
+static uint8_t *shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out)
 {
-    uint64_t d = i ? (uint64_t)ev[i].t - (uint64_t)ev[i - 1].t : 0;
-    if (L->tcode == TCODE_ZIGZAG)
-        d = zigzag(d);
-    if (L->cbits == CBITS_COLUMN)
-        return d;
-    return d << L->cbits | (ev[i].channel - L->ch.base);
+    switch (width) {
+    case 8: extract_plane(val, n, 7, out + 7 * n); /* fall through */
+    case 7: extract_plane(val, n, 6, out + 6 * n); /* fall through */
+    case 6: extract_plane(val, n, 5, out + 5 * n); /* fall through */
+    case 5: extract_plane(val, n, 4, out + 4 * n); /* fall through */
+    case 4: extract_plane(val, n, 3, out + 3 * n); /* fall through */
+    case 3: extract_plane(val, n, 2, out + 2 * n); /* fall through */
+    case 2: extract_plane(val, n, 1, out + n); /* fall through */
+    case 1: extract_plane(val, n, 0, out); /* fall through */
+    default: break;
+    }
+    return out + (size_t)width * n;
+}
+
+static void compute_v(const qev_event *ev, size_t n, const struct block_layout *L, uint64_t *v)
+{
+    unsigned cbits = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
+    uint64_t base = L->cbits == CBITS_COLUMN ? ev[0].channel : L->ch.base;
+    uint64_t mask = L->cbits == CBITS_COLUMN ? 0 : ~(uint64_t)0;
+    v[0] = (ev[0].channel - base) & mask;
+    if (L->tcode == TCODE_ZIGZAG) {
+        for (size_t i = 1; i < n; i++)
+            v[i] = zigzag((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t) << cbits |
+                   ((ev[i].channel - base) & mask);
+        return;
+    }
+    for (size_t i = 1; i < n; i++)
+        v[i] = ((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t) << cbits | ((ev[i].channel - base) & mask);
 }
 
 size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
@@ -177,8 +231,7 @@ size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *
     choose_layout(ev, n, &s, &L);
     put_layout(body, &L);
     uint8_t *out = body + QEV_BLOCK_HEADER;
-    for (size_t i = 0; i < n; i++)
-        scratch[i] = event_v(ev, i, &L);
+    compute_v(ev, n, &L, scratch);
     out = shuffle(scratch, n, L.v.width, out);
     if (L.ch.width) {
         for (size_t i = 0; i < n; i++)
@@ -217,28 +270,74 @@ static inline uint64_t gather(const uint8_t *p, size_t n, size_t i, unsigned wid
     return v;
 }
 
-/* Rebuilds values from planes; one loop per width so the compiler unrolls it. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static inline __m128i plane_load(const uint8_t *p, size_t n, unsigned k, unsigned width, size_t i)
+{
+    return k < width ? _mm_loadu_si128((const __m128i *)(p + k * n + i)) : _mm_setzero_si128();
+}
+
+/* Transposes 16 values at a time: bytes of planes 0-3 interleave into 32-bit
+ * words, planes 4-7 into the high words. */
+static inline void unshuffle16(const uint8_t *p, size_t n, unsigned width, size_t i, uint64_t *out)
+{
+    __m128i b0 = plane_load(p, n, 0, width, i), b1 = plane_load(p, n, 1, width, i);
+    __m128i b2 = plane_load(p, n, 2, width, i), b3 = plane_load(p, n, 3, width, i);
+    __m128i l01 = _mm_unpacklo_epi8(b0, b1), h01 = _mm_unpackhi_epi8(b0, b1);
+    __m128i l23 = _mm_unpacklo_epi8(b2, b3), h23 = _mm_unpackhi_epi8(b2, b3);
+    __m128i lo[4] = {_mm_unpacklo_epi16(l01, l23), _mm_unpackhi_epi16(l01, l23),
+                     _mm_unpacklo_epi16(h01, h23), _mm_unpackhi_epi16(h01, h23)};
+    __m128i hi[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(),
+                     _mm_setzero_si128()};
+    if (width > 4) {
+        __m128i b4 = plane_load(p, n, 4, width, i), b5 = plane_load(p, n, 5, width, i);
+        __m128i b6 = plane_load(p, n, 6, width, i), b7 = plane_load(p, n, 7, width, i);
+        __m128i l45 = _mm_unpacklo_epi8(b4, b5), h45 = _mm_unpackhi_epi8(b4, b5);
+        __m128i l67 = _mm_unpacklo_epi8(b6, b7), h67 = _mm_unpackhi_epi8(b6, b7);
+        hi[0] = _mm_unpacklo_epi16(l45, l67);
+        hi[1] = _mm_unpackhi_epi16(l45, l67);
+        hi[2] = _mm_unpacklo_epi16(h45, h67);
+        hi[3] = _mm_unpackhi_epi16(h45, h67);
+    }
+    for (int k = 0; k < 4; k++) {
+        _mm_storeu_si128((__m128i *)(out + 4 * k), _mm_unpacklo_epi32(lo[k], hi[k]));
+        _mm_storeu_si128((__m128i *)(out + 4 * k + 2), _mm_unpackhi_epi32(lo[k], hi[k]));
+    }
+}
+#define UNSHUFFLE_BLOCK 16
+#else
+static inline void unshuffle16(const uint8_t *p, size_t n, unsigned width, size_t i, uint64_t *out)
+{
+    for (size_t j = 0; j < 16; j++)
+        out[j] = gather(p, n, i + j, width);
+}
+#define UNSHUFFLE_BLOCK 16
+#endif
+
+static inline void unshuffle_width(const uint8_t *p, size_t n, unsigned width, uint64_t *out)
+{
+    size_t i = 0;
+    for (; i + UNSHUFFLE_BLOCK <= n; i += UNSHUFFLE_BLOCK)
+        unshuffle16(p, n, width, i, out + i);
+    for (; i < n; i++)
+        out[i] = gather(p, n, i, width);
+}
+
+/* Rebuilds values from planes; one instance per width, so each is unrolled. */
 static void unshuffle(const uint8_t *p, size_t n, unsigned width, uint64_t *out)
 {
-#define UNSHUFFLE_CASE(W)                                                                   \
-    case W:                                                                                 \
-        for (size_t i = 0; i < n; i++)                                                      \
-            out[i] = gather(p, n, i, W);                                                    \
-        break;
     switch (width) {
-    case 0:
-        memset(out, 0, n * sizeof *out);
-        break;
-        UNSHUFFLE_CASE(1)
-        UNSHUFFLE_CASE(2)
-        UNSHUFFLE_CASE(3)
-        UNSHUFFLE_CASE(4)
-        UNSHUFFLE_CASE(5)
-        UNSHUFFLE_CASE(6)
-        UNSHUFFLE_CASE(7)
-        UNSHUFFLE_CASE(8)
+    case 0: memset(out, 0, n * sizeof *out); break;
+    case 1: unshuffle_width(p, n, 1, out); break;
+    case 2: unshuffle_width(p, n, 2, out); break;
+    case 3: unshuffle_width(p, n, 3, out); break;
+    case 4: unshuffle_width(p, n, 4, out); break;
+    case 5: unshuffle_width(p, n, 5, out); break;
+    case 6: unshuffle_width(p, n, 6, out); break;
+    case 7: unshuffle_width(p, n, 7, out); break;
+    default: unshuffle_width(p, n, 8, out); break;
     }
-#undef UNSHUFFLE_CASE
 }
 
 static int get_layout(const uint8_t *h, size_t len, struct block_layout *L, char *why, size_t cap)
@@ -276,27 +375,31 @@ static int get_layout(const uint8_t *h, size_t len, struct block_layout *L, char
     return QEV_OK;
 }
 
+static inline void put_event(qev_event *e, uint64_t t, uint64_t rest)
+{
+    memcpy(&e->t, &t, 8);
+    memcpy(&e->channel, &rest, 8);
+}
+
+/* Rebuilds times by a running sum and writes whole events; the columns that
+ * follow overwrite their fields. */
 static void decode_times(const uint64_t *v, const struct block_layout *L, qev_event *ev)
 {
     uint64_t t = (uint64_t)L->t_first;
     unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
     uint64_t mask = (UINT64_C(1) << shift) - 1;
     uint16_t chb = (uint16_t)L->ch.base;
-    qev_event proto = {0, chb, (uint8_t)L->kind.base, (uint8_t)L->flags.base,
-                       (uint32_t)L->aux.base};
+    uint64_t rest = (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
+                    (uint64_t)(uint32_t)L->aux.base << 32;
     if (L->tcode == TCODE_DELTA) {
         for (uint32_t i = 0; i < L->n; i++) {
             t += v[i] >> shift;
-            ev[i] = proto;
-            ev[i].t = (int64_t)t;
-            ev[i].channel = (uint16_t)(chb + (v[i] & mask));
+            put_event(&ev[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
         }
     } else {
         for (uint32_t i = 0; i < L->n; i++) {
             t += unzigzag(v[i] >> shift);
-            ev[i] = proto;
-            ev[i].t = (int64_t)t;
-            ev[i].channel = (uint16_t)(chb + (v[i] & mask));
+            put_event(&ev[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
         }
     }
 }

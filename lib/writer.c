@@ -161,10 +161,8 @@ static int check_fields(qev_writer *w, uint8_t seen)
 
 static int end_segment(qev_writer *w);
 
-static int emit_block(qev_writer *w)
+static int emit_events(qev_writer *w, const qev_event *ev, size_t n)
 {
-    if (w->npending == 0)
-        return QEV_OK;
     if (w->n_entries == w->segment_blocks) {
         int rc = end_segment(w);
         if (rc == QEV_OK)
@@ -173,7 +171,7 @@ static int emit_block(qev_writer *w)
             return rc;
     }
     struct qev_block_info info;
-    size_t body_len = qev_block_encode(w->pending, w->npending, w->body, w->scratch, &info);
+    size_t body_len = qev_block_encode(ev, n, w->body, w->scratch, &info);
     size_t csize = 0;
     int rc = check_fields(w, info.flags_seen);
     if (rc == QEV_OK)
@@ -187,8 +185,16 @@ static int emit_block(qev_writer *w)
         w->seg_tmin = info.tmin;
     if (info.tmax > w->seg_tmax)
         w->seg_tmax = info.tmax;
-    w->npending = 0;
     return write_all(w, w->cbuf, csize);
+}
+
+static int emit_block(qev_writer *w)
+{
+    if (w->npending == 0)
+        return QEV_OK;
+    size_t n = w->npending;
+    w->npending = 0;
+    return emit_events(w, w->pending, n);
 }
 
 static int end_segment(qev_writer *w)
@@ -211,6 +217,14 @@ int qev_write(qev_writer *w, const qev_event *events, size_t n)
     if (w->err.status != QEV_OK)
         return w->err.status;
     while (n) {
+        if (w->npending == 0 && n >= w->block_events) {
+            if (emit_events(w, events, w->block_events) != QEV_OK)
+                return w->err.status;
+            events += w->block_events;
+            n -= w->block_events;
+            w->total_events += w->block_events;
+            continue;
+        }
         size_t room = w->block_events - w->npending;
         size_t take = n < room ? n : room;
         memcpy(w->pending + w->npending, events, take * sizeof *events);
