@@ -16,7 +16,9 @@ static const char usage[] =
     "\n"
     "Output (text by default: one event per line, a header line naming the columns):\n"
     "  -b, --qev              write a QEV stream instead of text\n"
-    "  -O, --format=FMT       text or qev (qev is the default when -o names a .qev file)\n"
+    "  -O, --format=FMT       text, qev, or raw: 16-byte little-endian records of\n"
+    "                         int64 time_ps, uint16 channel, uint8 kind, uint8 flags,\n"
+    "                         uint32 aux (qev is the default when -o names a .qev file)\n"
     "  -o, --output=FILE      write to FILE, renamed into place only on success\n"
     "  -H, --header           print the metadata of each segment instead of events\n"
     "  -c, --count            print the number of events selected\n"
@@ -53,7 +55,9 @@ static enum sink_mode parse_format(const char *s)
         return SINK_TEXT;
     if (strcmp(s, "qev") == 0)
         return SINK_QEV;
-    cli_usage_error("--format: '%s' is not one of text, qev", s);
+    if (strcmp(s, "raw") == 0)
+        return SINK_RAW;
+    cli_usage_error("--format: '%s' is not one of text, qev, raw", s);
 }
 
 static void set_mode(struct qcat_opts *o, enum sink_mode m)

@@ -146,7 +146,7 @@ int main(int argc, char **argv)
     cli_need_input(argc - optind, usage);
     char **paths = optind < argc ? argv + optind : stdin_only;
     int n = optind < argc ? argc - optind : 1;
-    FILE *out = o.form == FORM_CHECK ? NULL : cli_output_stream(o.output);
+    FILE *out = o.form == FORM_CHECK ? NULL : cli_output_stream(o.output, 0);
     if (o.form == FORM_SERIES)
         fputs("start_ps\tend_ps\tchannel\tevents\trate_hz\n", out);
     struct stat_result *res = calloc((size_t)n, sizeof *res);

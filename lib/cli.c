@@ -269,9 +269,9 @@ int cli_output_fd(const char *path, int binary)
     return out_fd;
 }
 
-FILE *cli_output_stream(const char *path)
+FILE *cli_output_stream(const char *path, int binary)
 {
-    int fd = cli_output_fd(path, 0);
+    int fd = cli_output_fd(path, binary);
     if (fd == STDOUT_FILENO)
         return stdout;
     out_stream = fdopen(fd, "w");

@@ -53,7 +53,7 @@ void cli_reader_close(qev_reader *r);
 /* Output: stdout for NULL or "-", else a temporary file renamed at cli_exit(0).
  * Binary output to a terminal is refused. */
 int cli_output_fd(const char *path, int binary);
-FILE *cli_output_stream(const char *path);
+FILE *cli_output_stream(const char *path, int binary);
 void cli_set_provenance(int on);
 /* Adds this tool's provenance line to m. */
 void cli_add_provenance(qev_meta *m);

@@ -2,6 +2,7 @@
 #include "sink.h"
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ struct sink *sink_open(enum sink_mode mode, const char *output, int level)
     if (mode == SINK_QEV) {
         s->fd = cli_output_fd(output, 1);
     } else {
-        s->out = cli_output_stream(output);
+        s->out = cli_output_stream(output, mode == SINK_RAW);
         s->text = malloc(TEXT_BUF);
         if (!s->text)
             cli_die(NULL, "out of memory");
@@ -93,6 +94,7 @@ void sink_segment(struct sink *s, const qev_meta *meta, const char *source)
         }
         break;
     case SINK_COUNT:
+    case SINK_RAW:
         break;
     }
     s->fields = fields;
@@ -116,6 +118,8 @@ void sink_events(struct sink *s, const qev_event *ev, size_t n)
         text_events(s, ev, n);
     else if (s->mode == SINK_QEV)
         cli_check_write(s->w, qev_write(s->w, ev, n));
+    else if (s->mode == SINK_RAW && fwrite(ev, sizeof *ev, n, s->out) != n)
+        cli_die(s->output, "write error: %s", strerror(errno));
 }
 
 void sink_close(struct sink *s)

@@ -7,7 +7,9 @@
 
 #include "qev.h"
 
-enum sink_mode { SINK_TEXT, SINK_QEV, SINK_COUNT, SINK_HEADER };
+/* SINK_RAW writes 16-byte little-endian records, the in-memory event layout:
+ * int64 time_ps, uint16 channel, uint8 kind, uint8 flags, uint32 aux. */
+enum sink_mode { SINK_TEXT, SINK_QEV, SINK_RAW, SINK_COUNT, SINK_HEADER };
 
 struct sink;
 
