@@ -252,6 +252,17 @@ int cli_output_fd(const char *path, int binary)
             cli_usage_error("refusing to write binary data to a terminal; use -o FILE or a pipe");
         return STDOUT_FILENO;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or a pipe: nothing to replace atomically. */
+        out_final = strdup(path);
+        out_fd = open(path, O_WRONLY);
+        if (out_fd < 0)
+            cli_die(path, "cannot open: %s", strerror(errno));
+        if (binary && isatty(out_fd))
+            cli_usage_error("refusing to write binary data to a terminal");
+        return out_fd;
+    }
     size_t len = strlen(path);
     out_temp = malloc(len + 16);
     out_final = strdup(path);

@@ -315,28 +315,31 @@ static inline void unshuffle16(const uint8_t *p, size_t n, unsigned width, size_
 #define UNSHUFFLE_BLOCK 16
 #endif
 
-static inline void unshuffle_width(const uint8_t *p, size_t n, unsigned width, uint64_t *out)
+/* Rebuilds values [from, from + count) of planes of stride n. */
+static inline void unshuffle_width(const uint8_t *p, size_t n, unsigned width, size_t from,
+                                   size_t count, uint64_t *out)
 {
     size_t i = 0;
-    for (; i + UNSHUFFLE_BLOCK <= n; i += UNSHUFFLE_BLOCK)
-        unshuffle16(p, n, width, i, out + i);
-    for (; i < n; i++)
-        out[i] = gather(p, n, i, width);
+    for (; i + UNSHUFFLE_BLOCK <= count; i += UNSHUFFLE_BLOCK)
+        unshuffle16(p, n, width, from + i, out + i);
+    for (; i < count; i++)
+        out[i] = gather(p, n, from + i, width);
 }
 
-/* Rebuilds values from planes; one instance per width, so each is unrolled. */
-static void unshuffle(const uint8_t *p, size_t n, unsigned width, uint64_t *out)
+/* One instance per width, so each is unrolled. */
+static void unshuffle(const uint8_t *p, size_t n, unsigned width, size_t from, size_t count,
+                      uint64_t *out)
 {
     switch (width) {
-    case 0: memset(out, 0, n * sizeof *out); break;
-    case 1: unshuffle_width(p, n, 1, out); break;
-    case 2: unshuffle_width(p, n, 2, out); break;
-    case 3: unshuffle_width(p, n, 3, out); break;
-    case 4: unshuffle_width(p, n, 4, out); break;
-    case 5: unshuffle_width(p, n, 5, out); break;
-    case 6: unshuffle_width(p, n, 6, out); break;
-    case 7: unshuffle_width(p, n, 7, out); break;
-    default: unshuffle_width(p, n, 8, out); break;
+    case 0: memset(out, 0, count * sizeof *out); break;
+    case 1: unshuffle_width(p, n, 1, from, count, out); break;
+    case 2: unshuffle_width(p, n, 2, from, count, out); break;
+    case 3: unshuffle_width(p, n, 3, from, count, out); break;
+    case 4: unshuffle_width(p, n, 4, from, count, out); break;
+    case 5: unshuffle_width(p, n, 5, from, count, out); break;
+    case 6: unshuffle_width(p, n, 6, from, count, out); break;
+    case 7: unshuffle_width(p, n, 7, from, count, out); break;
+    default: unshuffle_width(p, n, 8, from, count, out); break;
     }
 }
 
@@ -382,24 +385,31 @@ static inline void put_event(qev_event *e, uint64_t t, uint64_t rest)
 }
 
 /* Rebuilds times by a running sum and writes whole events; the columns that
- * follow overwrite their fields. */
-static void decode_times(const uint64_t *v, const struct block_layout *L, qev_event *ev)
+ * follow overwrite their fields. Works in chunks that stay in L1. */
+static void decode_times(const uint8_t *planes, const struct block_layout *L, qev_event *ev)
 {
+    enum { CHUNK = 256 };
+    uint64_t v[CHUNK];
     uint64_t t = (uint64_t)L->t_first;
     unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
     uint64_t mask = (UINT64_C(1) << shift) - 1;
     uint16_t chb = (uint16_t)L->ch.base;
     uint64_t rest = (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
                     (uint64_t)(uint32_t)L->aux.base << 32;
-    if (L->tcode == TCODE_DELTA) {
-        for (uint32_t i = 0; i < L->n; i++) {
-            t += v[i] >> shift;
-            put_event(&ev[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
-        }
-    } else {
-        for (uint32_t i = 0; i < L->n; i++) {
-            t += unzigzag(v[i] >> shift);
-            put_event(&ev[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
+    for (size_t from = 0; from < L->n; from += CHUNK) {
+        size_t count = L->n - from < CHUNK ? L->n - from : CHUNK;
+        unshuffle(planes, L->n, L->v.width, from, count, v);
+        qev_event *e = ev + from;
+        if (L->tcode == TCODE_DELTA) {
+            for (size_t i = 0; i < count; i++) {
+                t += v[i] >> shift;
+                put_event(&e[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
+            }
+        } else {
+            for (size_t i = 0; i < count; i++) {
+                t += unzigzag(v[i] >> shift);
+                put_event(&e[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
+            }
         }
     }
 }
@@ -412,7 +422,7 @@ static const uint8_t *apply_column(const uint8_t *p, const struct block_layout *
                            : which == 2 ? &L->flags : &L->aux;
     if (!c->width)
         return p;
-    unshuffle(p, L->n, c->width, scratch);
+    unshuffle(p, L->n, c->width, 0, L->n, scratch);
     for (uint32_t i = 0; i < L->n; i++) {
         uint64_t x = c->base + scratch[i];
         if (which == 0)
@@ -478,9 +488,8 @@ long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *
     if (rc != QEV_OK)
         return rc;
     const uint8_t *p = body + QEV_BLOCK_HEADER;
-    unshuffle(p, L.n, L.v.width, scratch);
+    decode_times(p, &L, ev);
     p += (size_t)L.v.width * L.n;
-    decode_times(scratch, &L, ev);
     for (int which = 0; which < 4; which++)
         p = apply_column(p, &L, which, ev, scratch);
     rc = check_flags(ev, &L, fields_allowed, info, why, why_cap);
