@@ -301,6 +301,36 @@ static void test_segments(void)
     free(two);
 }
 
+static void test_segment_rollover(void)
+{
+    enum { N = 1000 };
+    qev_event ev[N], back[N];
+    random_events(ev, N, 17, 1, 0);
+    FILE *f = tmpfile();
+    int fd = dup(fileno(f));
+    fclose(f);
+    qev_meta *m = meta_with_fields(NULL);
+    qev_writer_opts o = {1, 100, 3};
+    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o);
+    qev_write(w, ev, N);
+    qev_writer_close(w);
+    qev_meta_free(m);
+    lseek(fd, 0, SEEK_SET);
+    qev_reader *r = qev_reader_fdopen(fd, "roll");
+    long n, total = 0;
+    const qev_event *e;
+    while ((n = qev_read(r, &e)) >= 0) {
+        memcpy(back + total, e, (size_t)n * sizeof *e);
+        total += n;
+    }
+    qev_read_stats rs = qev_reader_stats(r);
+    tap_ok(n == QEV_END && total == N && same_events(ev, back, N) && rs.segments == 4 &&
+               rs.trailers == 4,
+           "a writer starts a new segment every 3 blocks, losing nothing");
+    qev_reader_close(r);
+    close(fd);
+}
+
 static void test_window(void)
 {
     enum { N = 100000 };
@@ -391,6 +421,7 @@ int main(void)
     test_every_cut_fails();
     test_damage();
     test_segments();
+    test_segment_rollover();
     test_window();
     test_merge();
     return tap_done();
