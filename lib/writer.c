@@ -53,6 +53,7 @@ static int begin_segment(qev_writer *w, const qev_meta *meta)
         return qev_error_set(&w->err, QEV_ENOMEM, w->total_bytes, "out of memory");
     qev_meta_free(w->meta);
     w->meta = copy;
+    meta = copy; /* the caller's may have been the one just freed */
     if (qev_meta_fields(meta, &w->fields) != QEV_OK)
         return qev_error_set(&w->err, QEV_EINVAL, w->total_bytes, "unknown field in fields=%s",
                              qev_meta_get(meta, "fields"));
