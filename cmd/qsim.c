@@ -134,14 +134,14 @@ static void run_poisson(const struct poisson_opts *o, struct sink *s)
     static qev_event ev[CHUNK];
     uint64_t left = o->has_events ? o->events : UINT64_MAX;
     while (left) {
-        size_t n = left < CHUNK ? (size_t)left : CHUNK;
-        qev_poisson_fill(&p, ev, n);
+        size_t want = left < CHUNK ? (size_t)left : CHUNK;
+        size_t n = qev_poisson_fill(&p, ev, want);
         size_t keep = n;
         while (keep && ev[keep - 1].t >= o->duration)
             keep--;
         sink_events(s, ev, keep);
         left -= keep;
-        if (keep < n)
+        if (keep < want)
             break;
     }
 }
@@ -161,6 +161,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "poisson") != 0)
         cli_usage_error("unknown setup '%s' (known: poisson)", argv[1]);
     struct poisson_opts o;
+    argv[1] = "qsim poisson"; /* getopt names the program by argv[0] in its messages */
     parse_poisson(argc - 1, argv + 1, &o);
     struct sink *s = sink_open(o.text ? SINK_TEXT : SINK_QEV, o.output, o.level);
     qev_meta *m = poisson_meta(&o);

@@ -166,5 +166,6 @@ int main(int argc, char **argv)
         qev_stats_free(&res[i].st);
     }
     int status = report(&o, res, n, out);
+    cli_output_is_report();
     cli_exit(status);
 }

@@ -21,6 +21,7 @@ static int provenance_on = 1;
 static char *out_final, *out_temp;
 static FILE *out_stream;
 static int out_fd = -1;
+static int out_complete_on_error;
 
 static void remove_temp(void)
 {
@@ -38,8 +39,13 @@ static void on_fatal_signal(int sig)
 void cli_init(const char *tool, int argc, char **argv)
 {
     tool_name = tool;
+    /* getopt permutes argv; provenance records the command as typed */
     saved_argc = argc;
-    saved_argv = argv;
+    saved_argv = malloc(((size_t)argc + 1) * sizeof *saved_argv);
+    if (saved_argv)
+        memcpy(saved_argv, argv, ((size_t)argc + 1) * sizeof *saved_argv);
+    else
+        saved_argc = 0;
     signal(SIGPIPE, SIG_DFL);
 }
 
@@ -111,9 +117,11 @@ static void check_stdout(void)
     }
 }
 
+void cli_output_is_report(void) { out_complete_on_error = 1; }
+
 void cli_exit(int status)
 {
-    if (status == CLI_OK || status == CLI_CHECK)
+    if (status == CLI_OK || status == CLI_CHECK || out_complete_on_error)
         commit_output();
     else
         remove_temp();

@@ -30,6 +30,9 @@ _Noreturn void cli_die(const char *context, const char *fmt, ...)
 /* Exit 2 with the message and a pointer to --help. */
 _Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Marks -o output as complete even when the tool exits 1: a report that
+ * states what was wrong with its input (qstat) is still a whole report. */
+void cli_output_is_report(void);
 /* Commits -o output, checks that stdout was written, and exits with status. */
 _Noreturn void cli_exit(int status);
 _Noreturn void cli_help(const char *usage);

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "qev_event is written and read as little-endian words"
+#endif
 _Static_assert(sizeof(qev_event) == 16 && offsetof(qev_event, channel) == 8 &&
                    offsetof(qev_event, kind) == 10 && offsetof(qev_event, flags) == 11 &&
                    offsetof(qev_event, aux) == 12,

@@ -126,22 +126,20 @@ int qev_meta_fields(const qev_meta *m, uint8_t *mask)
 {
     *mask = 0;
     const char *s = qev_meta_get(m, "fields");
-    if (!s)
+    if (!s || !*s)
         return QEV_OK;
-    while (*s) {
-        size_t len = strcspn(s, ",");
-        size_t i;
+    for (;;) {
+        size_t len = strcspn(s, ","), i;
         for (i = 0; i < sizeof field_names / sizeof *field_names; i++)
             if (strlen(field_names[i].name) == len && strncmp(field_names[i].name, s, len) == 0)
                 break;
         if (i == sizeof field_names / sizeof *field_names)
-            return len ? QEV_EFORMAT : QEV_OK;
+            return QEV_EFORMAT;
         *mask |= field_names[i].bit;
-        s += len;
-        if (*s == ',')
-            s++;
+        if (s[len] == '\0')
+            return QEV_OK;
+        s += len + 1;
     }
-    return QEV_OK;
 }
 
 int qev_fields_string(uint8_t mask, char *buf, size_t cap)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -198,7 +199,7 @@ static int read_trailer(qev_reader *r)
     rc = qev_trailer_decode(body, len, &t, why, sizeof why);
     if (rc != QEV_OK)
         return qev_error_set(&r->err, rc, at, "bad trailer at byte %" PRIu64 ": %s", at, why);
-    if (!r->windowed && (rc = check_trailer(r, &t, at)) != QEV_OK)
+    if ((rc = check_trailer(r, &t, at)) != QEV_OK)
         return rc;
     consume(r, 8 + len);
     r->in_segment = 0;
@@ -259,9 +260,13 @@ static int frame_extent(qev_reader *r, size_t *fsize)
 static long decode_block(qev_reader *r, const uint8_t *src, size_t fsize, struct qev_block_info *info)
 {
     uint64_t at = offset_now(r);
-    unsigned long long content = ZSTD_getFrameContentSize(src, fsize);
-    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
-        content < QEV_BLOCK_HEADER || content > qev_block_body_bound(QEV_MAX_BLOCK_EVENTS))
+    ZSTD_frameHeader fh;
+    if (ZSTD_getFrameHeader(&fh, src, fsize) != 0 || !fh.checksumFlag)
+        return qev_error_set(&r->err, QEV_ECORRUPT, at,
+                             "corrupt block at byte %" PRIu64 ": no content checksum", at);
+    unsigned long long content = fh.frameContentSize;
+    if (content == ZSTD_CONTENTSIZE_UNKNOWN || content < QEV_BLOCK_HEADER ||
+        content > qev_block_body_bound(QEV_MAX_BLOCK_EVENTS))
         return qev_error_set(&r->err, QEV_ECORRUPT, at,
                              "corrupt block at byte %" PRIu64 ": bad content size", at);
     if (grow_block_buffers(r, (size_t)content) != QEV_OK)

@@ -40,13 +40,17 @@ static uint16_t pick_channel(qev_poisson *p)
     return p->channel[i];
 }
 
-void qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n)
+size_t qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n)
 {
+    const double last_tick = (double)(INT64_MAX / p->resolution_ps);
     for (size_t i = 0; i < n; i++) {
         p->frac += qev_rng_exp(&p->rng) * p->mean_gap_ticks;
         double whole = floor(p->frac);
+        if (whole >= last_tick - (double)p->tick)
+            return i; /* the next event lies beyond the last representable time */
         p->tick += (int64_t)whole;
         p->frac -= whole;
         ev[i] = (qev_event){p->tick * p->resolution_ps, pick_channel(p), QEV_PHOTON, 0, 0};
     }
+    return n;
 }

@@ -27,7 +27,8 @@ typedef struct qev_poisson {
 /* rates in Hz (> 0); channels numbered as given. QEV_EINVAL on bad input. */
 int qev_poisson_init(qev_poisson *p, const double *rates, const uint16_t *channels, size_t n,
                      int64_t resolution_ps, uint64_t seed);
-/* Fills ev with the next n events, in time order. */
-void qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n);
+/* Fills ev with the next n events, in time order. Returns fewer when time would
+ * pass the largest int64 picosecond, and then the process has ended. */
+size_t qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n);
 
 #endif
