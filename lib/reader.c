@@ -1,18 +1,13 @@
 /* Reading a QEV stream: frames in order, every block verified, every segment
  * checked against its trailer. */
+#include "input.h"
 #include "internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 #include <zstd_errors.h>
-
-#define READ_CHUNK (1u << 20)
 
 /* One segment's part inside a time window, from its block index. */
 struct planned_segment {
@@ -23,13 +18,9 @@ struct planned_segment {
 };
 
 struct qev_reader {
-    int fd, own_fd;
+    qev_input in;
     char *name;
     struct qev_error err;
-    uint8_t *buf;
-    size_t cap, len, pos;
-    uint64_t buf_offset; /* stream offset of buf[0] */
-    int eof;
     ZSTD_DCtx *dctx;
     uint8_t *body;
     size_t body_cap;
@@ -50,7 +41,9 @@ struct qev_reader {
     int plan_in_segment;
 };
 
-static uint64_t offset_now(const qev_reader *r) { return r->buf_offset + r->pos; }
+static uint64_t offset_now(const qev_reader *r) { return qev_input_offset(&r->in); }
+static const uint8_t *here(const qev_reader *r) { return qev_input_data(&r->in); }
+static size_t ensure(qev_reader *r, size_t need) { return qev_input_ensure(&r->in, need); }
 
 static int fail(qev_reader *r, int status, uint64_t offset, const char *fmt, const char *detail)
 {
@@ -59,61 +52,16 @@ static int fail(qev_reader *r, int status, uint64_t offset, const char *fmt, con
 
 static int truncated(qev_reader *r, const char *what)
 {
-    uint64_t end = r->buf_offset + r->len;
+    uint64_t end = qev_input_end(&r->in);
     return qev_error_set(&r->err, QEV_ETRUNC, end,
                          "truncated at byte %" PRIu64 " after %" PRIu64 " events (%s)", end,
                          r->stats.events, what);
 }
 
-/* Makes need bytes available at pos, reading as needed; returns what is there. */
-static size_t ensure(qev_reader *r, size_t need)
-{
-    while (r->len - r->pos < need && !r->eof) {
-        if (r->pos && (r->len == r->pos || r->cap - r->len < READ_CHUNK)) {
-            memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-            r->len -= r->pos;
-            r->buf_offset += r->pos;
-            r->pos = 0;
-        }
-        if (r->cap - r->len < READ_CHUNK / 4) {
-            size_t cap = r->cap * 2;
-            uint8_t *b = realloc(r->buf, cap);
-            if (!b) {
-                qev_error_set(&r->err, QEV_ENOMEM, offset_now(r), "out of memory");
-                break;
-            }
-            r->buf = b;
-            r->cap = cap;
-        }
-        ssize_t k = read(r->fd, r->buf + r->len, r->cap - r->len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            qev_error_set(&r->err, QEV_EIO, r->buf_offset + r->len, "read error: %s",
-                          strerror(errno));
-            break;
-        }
-        if (k == 0)
-            r->eof = 1;
-        r->len += (size_t)k;
-    }
-    return r->len - r->pos;
-}
-
 static void consume(qev_reader *r, size_t n)
 {
-    r->pos += n;
+    qev_input_consume(&r->in, n);
     r->stats.bytes = offset_now(r);
-}
-
-static int seek_to(qev_reader *r, uint64_t off)
-{
-    if (lseek(r->fd, (off_t)off, SEEK_SET) < 0)
-        return qev_error_set(&r->err, QEV_EIO, off, "seek failed: %s", strerror(errno));
-    r->buf_offset = off;
-    r->len = r->pos = 0;
-    r->eof = 0;
-    return QEV_OK;
 }
 
 /* ---- frames ---- */
@@ -123,14 +71,14 @@ static int read_skippable(qev_reader *r, size_t max_body, const char *what, cons
 {
     if (ensure(r, 8) < 8)
         return r->err.status ? r->err.status : truncated(r, what);
-    uint32_t size = rd32(r->buf + r->pos + 4);
+    uint32_t size = rd32(here(r) + 4);
     if (size > max_body)
         return qev_error_set(&r->err, QEV_EFORMAT, offset_now(r),
                              "%s at byte %" PRIu64 " claims %u bytes, more than allowed", what,
                              offset_now(r), size);
     if (ensure(r, 8 + (size_t)size) < 8 + (size_t)size)
         return r->err.status ? r->err.status : truncated(r, what);
-    *body = r->buf + r->pos + 8;
+    *body = here(r) + 8;
     *len = size;
     return QEV_OK;
 }
@@ -242,13 +190,13 @@ static int frame_extent(qev_reader *r, size_t *fsize)
         size_t avail = ensure(r, want);
         if (r->err.status)
             return r->err.status;
-        size_t f = ZSTD_findFrameCompressedSize(r->buf + r->pos, avail);
+        size_t f = ZSTD_findFrameCompressedSize(here(r), avail);
         if (!ZSTD_isError(f)) {
             *fsize = f;
             return QEV_OK;
         }
         int short_input = ZSTD_getErrorCode(f) == ZSTD_error_srcSize_wrong;
-        if (short_input && r->eof)
+        if (short_input && r->in.eof)
             return truncated(r, "block cut short");
         if (!short_input || avail >= max)
             return fail(r, QEV_ECORRUPT, offset_now(r), "corrupt block: zstd: %s",
@@ -307,7 +255,7 @@ static long read_block(qev_reader *r)
         return rc;
     uint64_t at = offset_now(r);
     struct qev_block_info info;
-    long n = decode_block(r, r->buf + r->pos, fsize, &info);
+    long n = decode_block(r, here(r), fsize, &info);
     if (n < 0)
         return n;
     if (fsize > UINT32_MAX)
@@ -345,7 +293,7 @@ static long next_frame(qev_reader *r)
     }
     if (avail < 4)
         return truncated(r, "frame cut short");
-    uint32_t magic = rd32(r->buf + r->pos);
+    uint32_t magic = rd32(here(r));
     uint64_t at = offset_now(r);
     if (magic == QEV_ZSTD_MAGIC) {
         if (!r->in_segment)
@@ -373,20 +321,6 @@ static long next_frame(qev_reader *r)
 }
 
 /* ---- the block-index plan for a time window on a seekable file ---- */
-
-static int read_at(int fd, uint64_t off, void *buf, size_t n)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t k = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        done += (size_t)k;
-    }
-    return 0;
-}
 
 static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg_start,
                         struct planned_segment *p)
@@ -417,7 +351,7 @@ static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg
 static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment *p)
 {
     uint8_t tail[QEV_TRAILER_TAIL];
-    if (end < 8 + QEV_TRAILER_FIXED || read_at(r->fd, end - sizeof tail, tail, sizeof tail))
+    if (end < 8 + QEV_TRAILER_FIXED || qev_input_pread(&r->in, end - sizeof tail, tail, sizeof tail))
         return -1;
     uint32_t n = rd32(tail);
     size_t size = qev_trailer_frame_size(n);
@@ -427,7 +361,7 @@ static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment 
     struct qev_trailer t;
     char why[200];
     int64_t start = -1;
-    if (frame && !read_at(r->fd, end - size, frame, size) && rd32(frame) == QEV_TRAILER_MAGIC &&
+    if (frame && !qev_input_pread(&r->in, end - size, frame, size) && rd32(frame) == QEV_TRAILER_MAGIC &&
         rd32(frame + 4) == size - 8 &&
         qev_trailer_decode(frame + 8, size - 8, &t, why, sizeof why) == QEV_OK &&
         t.segment_bytes <= end - size) {
@@ -440,10 +374,10 @@ static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment 
 
 static int build_plan(qev_reader *r)
 {
-    struct stat st;
-    if (fstat(r->fd, &st) || !S_ISREG(st.st_mode))
+    int64_t size = qev_input_file_size(&r->in);
+    if (size < 0)
         return -1;
-    uint64_t end = (uint64_t)st.st_size;
+    uint64_t end = (uint64_t)size;
     size_t cap = 0;
     while (end > 0) {
         if (r->nplan == cap) {
@@ -474,7 +408,8 @@ static long next_planned(qev_reader *r)
             return qev_error_set(&r->err, QEV_END, offset_now(r), "end of stream");
         struct planned_segment *p = &r->plan[r->iplan];
         if (r->iplan > 0) {
-            if (seek_to(r, p->start) || ensure(r, 4) < 4 || rd32(r->buf + r->pos) != QEV_HEADER_MAGIC)
+            if (qev_input_seek(&r->in, p->start) || ensure(r, 4) < 4 ||
+                rd32(here(r)) != QEV_HEADER_MAGIC)
                 return fail(r, QEV_EFORMAT, p->start, "%s", "no header where the index points");
             if (read_header(r) != QEV_OK)
                 return r->err.status;
@@ -482,14 +417,14 @@ static long next_planned(qev_reader *r)
         }
         r->stats.blocks_skipped += p->skipped;
         r->plan_in_segment = 1;
-        return seek_to(r, p->blocks_from);
+        return qev_input_seek(&r->in, p->blocks_from);
     }
     if (offset_now(r) >= r->plan[r->iplan].blocks_to) {
         r->iplan++;
         r->plan_in_segment = 0;
         return 0;
     }
-    if (ensure(r, 4) < 4 || rd32(r->buf + r->pos) != QEV_ZSTD_MAGIC)
+    if (ensure(r, 4) < 4 || rd32(here(r)) != QEV_ZSTD_MAGIC)
         return fail(r, QEV_EFORMAT, offset_now(r), "%s", "no block where the index points");
     return read_block(r);
 }
@@ -530,56 +465,46 @@ long qev_read(qev_reader *r, const qev_event **events)
     }
 }
 
+/* Reads the first header; the handle keeps any error. */
+static void start_reading(qev_reader *r)
+{
+    r->dctx = ZSTD_createDCtx();
+    if (!r->name || !r->dctx) {
+        qev_error_set(&r->err, QEV_ENOMEM, 0, "out of memory");
+        return;
+    }
+    size_t got = ensure(r, 4);
+    if (r->err.status)
+        return;
+    if (got == 0)
+        qev_error_set(&r->err, QEV_EFORMAT, 0, "empty input: not a QEV stream");
+    else if (got < 4)
+        truncated(r, "header cut short");
+    else if (rd32(here(r)) != QEV_HEADER_MAGIC)
+        qev_error_set(&r->err, QEV_EFORMAT, 0, "not a QEV stream (bad magic at byte 0)");
+    else
+        read_header(r);
+}
+
 qev_reader *qev_reader_fdopen(int fd, const char *name)
 {
     qev_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->fd = fd;
     r->name = strdup(name ? name : "-");
-    r->cap = READ_CHUNK * 2;
-    r->buf = malloc(r->cap);
-    r->dctx = ZSTD_createDCtx();
-    if (!r->name || !r->buf || !r->dctx) {
-        qev_error_set(&r->err, QEV_ENOMEM, 0, "out of memory");
-        return r;
-    }
-    if (ensure(r, 4) == 0 && !r->err.status) {
-        qev_error_set(&r->err, QEV_EFORMAT, 0, "empty input: not a QEV stream");
-        return r;
-    }
-    if (!r->err.status && r->len < 4) {
-        truncated(r, "header cut short");
-        return r;
-    }
-    if (!r->err.status && rd32(r->buf) != QEV_HEADER_MAGIC) {
-        qev_error_set(&r->err, QEV_EFORMAT, 0, "not a QEV stream (bad magic at byte 0)");
-        return r;
-    }
-    if (!r->err.status)
-        read_header(r);
+    if (qev_input_fdopen(&r->in, fd, &r->err) == QEV_OK)
+        start_reading(r);
     return r;
 }
 
 qev_reader *qev_reader_open(const char *path)
 {
-    if (strcmp(path, "-") == 0)
-        return qev_reader_fdopen(0, "-");
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        qev_reader *r = calloc(1, sizeof *r);
-        if (!r)
-            return NULL;
-        r->fd = -1;
-        r->name = strdup(path);
-        qev_error_set(&r->err, QEV_EIO, 0, "%s", strerror(errno));
-        return r;
-    }
-    qev_reader *r = qev_reader_fdopen(fd, path);
-    if (r)
-        r->own_fd = 1;
-    else
-        close(fd);
+    qev_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->name = strdup(path);
+    if (qev_input_open(&r->in, path, &r->err) == QEV_OK)
+        start_reading(r);
     return r;
 }
 
@@ -595,10 +520,8 @@ int qev_reader_close(qev_reader *r)
     if (!r)
         return QEV_ENOMEM;
     int rc = r->err.status == QEV_END ? QEV_OK : r->err.status;
-    if (r->own_fd && r->fd >= 0)
-        close(r->fd);
+    qev_input_close(&r->in);
     ZSTD_freeDCtx(r->dctx);
-    free(r->buf);
     free(r->body);
     free(r->events);
     free(r->scratch);
