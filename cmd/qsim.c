@@ -62,8 +62,9 @@ static void expand_channels(struct poisson_opts *o)
     if (o->nrates != 1 && (size_t)o->channels != o->nrates)
         cli_usage_error("--channels %ld does not match the %zu rates given", o->channels,
                         o->nrates);
-    for (size_t i = 1; i < (size_t)o->channels; i++)
-        o->rates[i] = o->rates[0];
+    if (o->nrates == 1)
+        for (size_t i = 1; i < (size_t)o->channels; i++)
+            o->rates[i] = o->rates[0];
     o->nrates = (size_t)o->channels;
 }
 

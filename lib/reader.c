@@ -50,12 +50,17 @@ static int fail(qev_reader *r, int status, uint64_t offset, const char *fmt, con
     return qev_error_set(&r->err, status, offset, fmt, detail);
 }
 
-static int truncated(qev_reader *r, const char *what)
+/* The input ends (at the end of the data read) before what was expected. */
+static int truncated_at(qev_reader *r, uint64_t end, const char *what)
 {
-    uint64_t end = qev_input_end(&r->in);
     return qev_error_set(&r->err, QEV_ETRUNC, end,
                          "truncated at byte %" PRIu64 " after %" PRIu64 " events (%s)", end,
                          r->stats.events, what);
+}
+
+static int truncated(qev_reader *r, const char *what)
+{
+    return truncated_at(r, qev_input_end(&r->in), what);
 }
 
 static void consume(qev_reader *r, size_t n)
@@ -303,7 +308,7 @@ static long next_frame(qev_reader *r)
     }
     if (magic == QEV_HEADER_MAGIC) {
         if (r->in_segment)
-            return truncated(r, "no trailer before the next header");
+            return truncated_at(r, at, "no trailer before the next header");
         int rc = read_header(r);
         r->announce_segment = rc == QEV_OK;
         return rc;

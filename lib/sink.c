@@ -45,7 +45,7 @@ struct sink *sink_open(enum sink_mode mode, const char *output, int level)
 static void flush_text(struct sink *s)
 {
     if (s->text_len && fwrite(s->text, 1, s->text_len, s->out) != s->text_len)
-        cli_die(s->output, "write error");
+        cli_die(s->output, "write error: %s", strerror(errno));
     s->text_len = 0;
 }
 
