@@ -45,7 +45,7 @@ int qev_meta_key_valid(const char *key)
     if (!*key)
         return 0;
     for (const char *p = key; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-", *p))
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-$[]", *p))
             return 0;
     return 1;
 }

@@ -67,7 +67,7 @@ typedef struct qev_meta qev_meta;
 qev_meta *qev_meta_new(void);
 qev_meta *qev_meta_dup(const qev_meta *m);
 void qev_meta_free(qev_meta *m);
-/* Keys are [A-Za-z0-9_.:-]+; values hold no newline. Setting a key again
+/* Keys are [A-Za-z0-9_.:$[]-]+; values hold no newline. Setting a key again
  * replaces its value. */
 int qev_meta_set(qev_meta *m, const char *key, const char *value);
 int qev_meta_setf(qev_meta *m, const char *key, const char *fmt, ...)
