@@ -143,12 +143,15 @@ static void concatenate(char **paths, int npaths, const struct qcat_opts *o, str
         const qev_event *ev;
         long n;
         while ((n = qev_read(r, &ev)) >= 0) {
-            if (n == 0)
-                sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
-            else
+            if (n > 0) {
                 pass_events(s, &o->filter, ev, n, scratch);
+                continue;
+            }
+            sink_closing(s, qev_reader_closing_meta(r));
+            sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
         }
         cli_check_read(r, n);
+        sink_closing(s, qev_reader_closing_meta(r));
         cli_reader_close(r);
     }
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static size_t header_text_len(const qev_meta *m)
+size_t qev_meta_text_len(const qev_meta *m)
 {
     size_t len = 0;
     for (size_t i = 0; i < qev_meta_count(m); i++)
@@ -24,9 +24,18 @@ static uint8_t *put_line(uint8_t *p, const char *a, const char *sep, const char 
     return p + la + ls + lb + 1;
 }
 
+static uint8_t *put_meta_text(const qev_meta *m, uint8_t *p)
+{
+    for (size_t i = 0; i < qev_meta_count(m); i++)
+        p = put_line(p, qev_meta_key(m, i), "=", qev_meta_value(m, i));
+    for (size_t i = 0; i < qev_meta_provenance_count(m); i++)
+        p = put_line(p, "@", "", qev_meta_provenance(m, i));
+    return p;
+}
+
 int qev_header_encode(const qev_meta *m, uint8_t **out, size_t *len)
 {
-    size_t text = header_text_len(m);
+    size_t text = qev_meta_text_len(m);
     if (text > QEV_MAX_HEADER_TEXT)
         return QEV_EINVAL;
     size_t body = QEV_HEADER_FIXED + text;
@@ -40,11 +49,7 @@ int qev_header_encode(const qev_meta *m, uint8_t **out, size_t *len)
     wr16(h + 4, QEV_VERSION_MAJOR);
     wr16(h + 6, QEV_VERSION_MINOR);
     wr32(h + 8, (uint32_t)text);
-    uint8_t *p = h + 12;
-    for (size_t i = 0; i < qev_meta_count(m); i++)
-        p = put_line(p, qev_meta_key(m, i), "=", qev_meta_value(m, i));
-    for (size_t i = 0; i < qev_meta_provenance_count(m); i++)
-        p = put_line(p, "@", "", qev_meta_provenance(m, i));
+    uint8_t *p = put_meta_text(m, h + 12);
     wr32(p, qev_crc32(h, 12 + text));
     *out = b;
     *len = 8 + body;
@@ -68,7 +73,7 @@ static int add_header_line(qev_meta *m, char *line, char *why, size_t cap)
     return qev_meta_set(m, line, eq + 1);
 }
 
-static int parse_header_text(qev_meta *m, const uint8_t *text, size_t len, char *why, size_t cap)
+static int parse_meta_text(qev_meta *m, const uint8_t *text, size_t len, char *why, size_t cap)
 {
     char *copy = malloc(len + 1);
     if (!copy)
@@ -117,7 +122,7 @@ int qev_header_decode(const uint8_t *body, size_t len, qev_meta **out, char *why
     qev_meta *m = qev_meta_new();
     if (!m)
         return QEV_ENOMEM;
-    int rc = parse_header_text(m, body + 12, text, why, cap);
+    int rc = parse_meta_text(m, body + 12, text, why, cap);
     uint8_t fields;
     if (rc == QEV_OK && qev_meta_fields(m, &fields) != QEV_OK) {
         snprintf(why, cap, "header declares an unknown field: fields=%s",
@@ -150,20 +155,26 @@ void qev_entry_decode(const uint8_t *p, struct qev_block_entry *e)
     e->tmax = (int64_t)rd64(p + 24);
 }
 
-size_t qev_trailer_frame_size(uint32_t n_blocks)
+size_t qev_trailer_frame_size(uint32_t n_blocks, size_t text_len)
 {
-    return 8 + QEV_TRAILER_FIXED + (size_t)QEV_TRAILER_ENTRY * n_blocks;
+    return 8 + QEV_TRAILER_FIXED + (size_t)QEV_TRAILER_ENTRY * n_blocks + text_len;
 }
 
-void qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entry *entries,
-                        uint8_t *frame)
+int qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entry *entries,
+                       uint8_t **out, size_t *len)
 {
-    size_t body = qev_trailer_frame_size(t->n_blocks) - 8;
+    size_t text = t->closing ? qev_meta_text_len(t->closing) : 0;
+    if (text > QEV_MAX_HEADER_TEXT)
+        return QEV_EINVAL;
+    size_t size = qev_trailer_frame_size(t->n_blocks, text);
+    uint8_t *frame = malloc(size);
+    if (!frame)
+        return QEV_ENOMEM;
     wr32(frame, QEV_TRAILER_MAGIC);
-    wr32(frame + 4, (uint32_t)body);
+    wr32(frame + 4, (uint32_t)(size - 8));
     uint8_t *b = frame + 8;
     memcpy(b, QEV_TRAILER_SIG, 4);
-    wr32(b + 4, 0);
+    wr32(b + 4, (uint32_t)text);
     wr64(b + 8, t->events);
     wr64(b + 16, (uint64_t)t->tmin);
     wr64(b + 24, (uint64_t)t->tmax);
@@ -171,22 +182,32 @@ void qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entr
     uint8_t *p = b + 40;
     for (uint32_t i = 0; i < t->n_blocks; i++, p += QEV_TRAILER_ENTRY)
         qev_entry_encode(&entries[i], p);
-    wr32(p, t->n_blocks);
-    wr32(p + 4, qev_crc32(b, (size_t)(p + 4 - b)));
-    memcpy(p + 8, QEV_TRAILER_END, 4);
+    if (t->closing)
+        p = put_meta_text(t->closing, p);
+    wr32(p, (uint32_t)text);
+    wr32(p + 4, t->n_blocks);
+    wr32(p + 8, qev_crc32(b, (size_t)(p + 8 - b)));
+    memcpy(p + 12, QEV_TRAILER_END, 4);
+    *out = frame;
+    *len = size;
+    return QEV_OK;
 }
 
 int qev_trailer_decode(const uint8_t *body, size_t len, struct qev_trailer *t, char *why,
                        size_t cap)
 {
+    t->closing = NULL;
     if (len < QEV_TRAILER_FIXED || memcmp(body, QEV_TRAILER_SIG, 4) != 0 ||
-        memcmp(body + len - 4, QEV_TRAILER_END, 4) != 0 || rd32(body + 4) != 0) {
+        memcmp(body + len - 4, QEV_TRAILER_END, 4) != 0 ||
+        rd32(body + 4) != rd32(body + len - 16)) {
         snprintf(why, cap, "malformed trailer");
         return QEV_EFORMAT;
     }
+    uint32_t text = rd32(body + 4);
     t->n_blocks = rd32(body + len - 12);
-    if ((len - QEV_TRAILER_FIXED) / QEV_TRAILER_ENTRY != t->n_blocks ||
-        (len - QEV_TRAILER_FIXED) % QEV_TRAILER_ENTRY) {
+    if (text > len - QEV_TRAILER_FIXED ||
+        (len - QEV_TRAILER_FIXED - text) / QEV_TRAILER_ENTRY != t->n_blocks ||
+        (len - QEV_TRAILER_FIXED - text) % QEV_TRAILER_ENTRY) {
         snprintf(why, cap, "trailer block count does not fit its frame");
         return QEV_EFORMAT;
     }
@@ -199,5 +220,16 @@ int qev_trailer_decode(const uint8_t *body, size_t len, struct qev_trailer *t, c
     t->tmax = (int64_t)rd64(body + 24);
     t->segment_bytes = rd64(body + 32);
     t->entries = body + 40;
-    return QEV_OK;
+    if (text == 0)
+        return QEV_OK;
+    t->closing = qev_meta_new();
+    if (!t->closing)
+        return QEV_ENOMEM;
+    int rc = parse_meta_text(t->closing, body + 40 + (size_t)QEV_TRAILER_ENTRY * t->n_blocks,
+                             text, why, cap);
+    if (rc != QEV_OK) {
+        qev_meta_free(t->closing);
+        t->closing = NULL;
+    }
+    return rc;
 }

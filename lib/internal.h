@@ -21,9 +21,9 @@
 #define QEV_TRAILER_END "QEVE"
 #define QEV_HEADER_FIXED 16u          /* sig, version, text length, crc */
 #define QEV_MAX_HEADER_TEXT (1u << 20)
-#define QEV_TRAILER_FIXED 52u         /* without the block entries */
+#define QEV_TRAILER_FIXED 56u         /* without the block entries and closing text */
 #define QEV_TRAILER_ENTRY 32u
-#define QEV_TRAILER_TAIL 12u          /* n_blocks, crc, end signature */
+#define QEV_TRAILER_TAIL 16u          /* text length, n_blocks, crc, end signature */
 #define QEV_BLOCK_HEADER 32u
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -88,12 +88,16 @@ struct qev_trailer {
     uint64_t segment_bytes; /* from the segment's start to the trailer */
     uint32_t n_blocks;
     const uint8_t *entries; /* encoded entries, when decoded from bytes */
+    qev_meta *closing;      /* closing metadata: counts known only at the end */
 };
 void qev_entry_encode(const struct qev_block_entry *e, uint8_t *p);
 void qev_entry_decode(const uint8_t *p, struct qev_block_entry *e);
-size_t qev_trailer_frame_size(uint32_t n_blocks);
-void qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entry *entries,
-                        uint8_t *frame);
+size_t qev_trailer_frame_size(uint32_t n_blocks, size_t text_len);
+size_t qev_meta_text_len(const qev_meta *m);
+/* The whole trailer frame, allocated; closing may be NULL. */
+int qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entry *entries,
+                       uint8_t **frame, size_t *len);
+/* Decodes a trailer body; t->closing is a new qev_meta the caller frees. */
 int qev_trailer_decode(const uint8_t *body, size_t len, struct qev_trailer *t, char *why,
                        size_t cap);
 

@@ -8,7 +8,7 @@
 #define MERGE_BLOCK 65536
 
 struct merge_input {
-    qev_reader *r;
+    qev_source src;
     const qev_event *ev;
     long n, i;
     int64_t last;
@@ -25,13 +25,13 @@ struct qev_merger {
     struct qev_error err;
 };
 
-qev_merger *qev_merger_new(qev_reader **readers, size_t k)
+qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k)
 {
     qev_merger *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    m->in = calloc(k, sizeof *m->in);
-    m->heap = calloc(k, sizeof *m->heap);
+    m->in = calloc(k ? k : 1, sizeof *m->in);
+    m->heap = calloc(k ? k : 1, sizeof *m->heap);
     m->out = malloc(MERGE_BLOCK * sizeof *m->out);
     if (!m->in || !m->heap || !m->out) {
         qev_merger_free(m);
@@ -39,7 +39,26 @@ qev_merger *qev_merger_new(qev_reader **readers, size_t k)
     }
     m->k = k;
     for (size_t i = 0; i < k; i++)
-        m->in[i] = (struct merge_input){readers[i], NULL, 0, 0, INT64_MIN, 0};
+        m->in[i] = (struct merge_input){sources[i], NULL, 0, 0, INT64_MIN, 0};
+    return m;
+}
+
+static long reader_read(void *handle, const qev_event **events)
+{
+    return qev_read(handle, events);
+}
+
+static const char *reader_error(const void *handle) { return qev_reader_error(handle); }
+
+qev_merger *qev_merger_new(qev_reader **readers, size_t k)
+{
+    qev_source *src = calloc(k ? k : 1, sizeof *src);
+    if (!src)
+        return NULL;
+    for (size_t i = 0; i < k; i++)
+        src[i] = (qev_source){readers[i], reader_read, reader_error};
+    qev_merger *m = qev_merger_new_sources(src, k);
+    free(src);
     return m;
 }
 
@@ -71,12 +90,11 @@ static long refill(qev_merger *m, size_t i)
 {
     struct merge_input *in = &m->in[i];
     while (in->i >= in->n) {
-        long n = qev_read(in->r, &in->ev);
+        long n = in->src.read(in->src.handle, &in->ev);
         if (n < 0) {
             if (n < QEV_END) {
                 m->failed = i;
-                qev_error_set(&m->err, (int)n, qev_reader_offset(in->r), "%s",
-                              qev_reader_error(in->r));
+                qev_error_set(&m->err, (int)n, 0, "%s", in->src.error(in->src.handle));
             }
             return n;
         }
@@ -90,7 +108,7 @@ static int out_of_order(qev_merger *m, size_t i)
 {
     struct merge_input *in = &m->in[i];
     m->failed = i;
-    return qev_error_set(&m->err, QEV_ECORRUPT, qev_reader_offset(in->r),
+    return qev_error_set(&m->err, QEV_ECORRUPT, 0,
                          "not time-sorted: event %" PRIu64 " at %" PRId64
                          " ps comes after %" PRId64 " ps; a merge needs sorted inputs",
                          in->consumed, in->ev[in->i].t, in->last);

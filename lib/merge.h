@@ -10,6 +10,15 @@ typedef struct qev_merger qev_merger;
 
 /* The readers stay owned by the caller. Ties in time keep input order. */
 qev_merger *qev_merger_new(qev_reader **readers, size_t k);
+
+/* Any source of event blocks: read works like qev_read, error gives the
+ * source's message after a failed read. */
+typedef struct qev_source {
+    void *handle;
+    long (*read)(void *handle, const qev_event **events);
+    const char *(*error)(const void *handle);
+} qev_source;
+qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k);
 /* Like qev_read: >= 0 merged events, QEV_END, or an error. */
 long qev_merger_read(qev_merger *m, const qev_event **events);
 /* After an error: the input it came from, and its message. */

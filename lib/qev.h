@@ -104,6 +104,8 @@ const char *qev_reader_error(const qev_reader *r);
 const char *qev_reader_name(const qev_reader *r);
 uint64_t qev_reader_offset(const qev_reader *r);
 const qev_meta *qev_reader_meta(const qev_reader *r);
+/* The closing metadata of the last trailer read, or NULL when it had none. */
+const qev_meta *qev_reader_closing_meta(const qev_reader *r);
 /* Counters of what has been read and verified so far. */
 typedef struct qev_read_stats {
     uint64_t segments;  /* headers read */
@@ -141,6 +143,9 @@ typedef struct qev_writer_opts {
 qev_writer *qev_writer_fdopen(int fd, const char *name, const qev_meta *meta,
                               const qev_writer_opts *opts);
 int qev_write(qev_writer *w, const qev_event *events, size_t n);
+/* Closing metadata for the current segment's trailer: facts known only at its
+ * end (records read, truncation). */
+int qev_writer_set_closing_meta(qev_writer *w, const qev_meta *m);
 /* Ends the current segment (trailer) and starts a new one with meta. */
 int qev_writer_new_segment(qev_writer *w, const qev_meta *meta);
 /* Writes the pending block now, so a reader downstream sees it. */

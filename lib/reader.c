@@ -27,7 +27,7 @@ struct qev_reader {
     qev_event *events;
     uint64_t *scratch;
     size_t events_cap;
-    qev_meta *meta;
+    qev_meta *meta, *closing;
     uint8_t fields;
     int in_segment, announce_segment;
     uint64_t seg_start, seg_events, seg_blocks;
@@ -143,7 +143,8 @@ static int read_trailer(qev_reader *r)
     const uint8_t *body;
     size_t len;
     uint64_t at = offset_now(r);
-    size_t max = QEV_TRAILER_FIXED + (size_t)QEV_TRAILER_ENTRY * QEV_MAX_SEGMENT_BLOCKS;
+    size_t max = QEV_TRAILER_FIXED + (size_t)QEV_TRAILER_ENTRY * QEV_MAX_SEGMENT_BLOCKS +
+                 QEV_MAX_HEADER_TEXT;
     int rc = read_skippable(r, max, "trailer cut short", &body, &len);
     if (rc != QEV_OK)
         return rc;
@@ -152,6 +153,8 @@ static int read_trailer(qev_reader *r)
     rc = qev_trailer_decode(body, len, &t, why, sizeof why);
     if (rc != QEV_OK)
         return qev_error_set(&r->err, rc, at, "bad trailer at byte %" PRIu64 ": %s", at, why);
+    qev_meta_free(r->closing);
+    r->closing = t.closing;
     if ((rc = check_trailer(r, &t, at)) != QEV_OK)
         return rc;
     consume(r, 8 + len);
@@ -358,9 +361,12 @@ static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment 
     uint8_t tail[QEV_TRAILER_TAIL];
     if (end < 8 + QEV_TRAILER_FIXED || qev_input_pread(&r->in, end - sizeof tail, tail, sizeof tail))
         return -1;
-    uint32_t n = rd32(tail);
-    size_t size = qev_trailer_frame_size(n);
-    if (memcmp(tail + 8, QEV_TRAILER_END, 4) || n > QEV_MAX_SEGMENT_BLOCKS || size > end)
+    uint32_t text = rd32(tail), n = rd32(tail + 4);
+    if (memcmp(tail + 12, QEV_TRAILER_END, 4) || n > QEV_MAX_SEGMENT_BLOCKS ||
+        text > QEV_MAX_HEADER_TEXT)
+        return -1;
+    size_t size = qev_trailer_frame_size(n, text);
+    if (size > end)
         return -1;
     uint8_t *frame = malloc(size);
     struct qev_trailer t;
@@ -372,6 +378,7 @@ static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment 
         t.segment_bytes <= end - size) {
         start = (int64_t)(end - size - t.segment_bytes);
         plan_blocks(r, &t, (uint64_t)start, p);
+        qev_meta_free(t.closing);
     }
     free(frame);
     return start;
@@ -518,6 +525,7 @@ const char *qev_reader_error(const qev_reader *r) { return r->err.msg; }
 const char *qev_reader_name(const qev_reader *r) { return r->name ? r->name : "-"; }
 uint64_t qev_reader_offset(const qev_reader *r) { return r->err.status ? r->err.offset : offset_now(r); }
 const qev_meta *qev_reader_meta(const qev_reader *r) { return r->meta; }
+const qev_meta *qev_reader_closing_meta(const qev_reader *r) { return r->closing; }
 qev_read_stats qev_reader_stats(const qev_reader *r) { return r->stats; }
 
 int qev_reader_close(qev_reader *r)
@@ -533,6 +541,7 @@ int qev_reader_close(qev_reader *r)
     free(r->plan);
     free(r->name);
     qev_meta_free(r->meta);
+    qev_meta_free(r->closing);
     free(r);
     return rc;
 }

@@ -122,6 +122,19 @@ void sink_events(struct sink *s, const qev_event *ev, size_t n)
         cli_die(s->output, "write error: %s", strerror(errno));
 }
 
+void sink_closing(struct sink *s, const qev_meta *closing)
+{
+    if (!closing)
+        return;
+    if (s->mode == SINK_QEV && s->w)
+        cli_check_write(s->w, qev_writer_set_closing_meta(s->w, closing));
+    if (s->mode == SINK_HEADER) {
+        fprintf(s->out, "# closing metadata of segment %" PRIu64 "\n", s->segments);
+        for (size_t i = 0; i < qev_meta_count(closing); i++)
+            fprintf(s->out, "%s=%s\n", qev_meta_key(closing, i), qev_meta_value(closing, i));
+    }
+}
+
 void sink_close(struct sink *s)
 {
     if (s->mode == SINK_QEV && s->w)

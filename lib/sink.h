@@ -18,6 +18,8 @@ struct sink *sink_open(enum sink_mode mode, const char *output, int level);
  * line); source names where it came from, for --header. */
 void sink_segment(struct sink *s, const qev_meta *meta, const char *source);
 void sink_events(struct sink *s, const qev_event *ev, size_t n);
+/* Closing metadata of the current output segment (counts known at its end). */
+void sink_closing(struct sink *s, const qev_meta *closing);
 void sink_close(struct sink *s);
 /* The metadata of a merge: the first input's, with the fields and provenance
  * of all. */

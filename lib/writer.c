@@ -18,7 +18,7 @@ struct qev_writer {
     uint8_t *body, *cbuf;
     size_t cbuf_cap;
     uint64_t *scratch;
-    qev_meta *meta;
+    qev_meta *meta, *closing;
     uint8_t fields;
     int in_segment;
     uint64_t seg_bytes, seg_events;
@@ -201,16 +201,28 @@ static int emit_block(qev_writer *w)
 static int end_segment(qev_writer *w)
 {
     struct qev_trailer t = {w->seg_events, w->seg_tmin, w->seg_tmax, w->seg_bytes, w->n_entries,
-                            NULL};
-    size_t len = qev_trailer_frame_size(w->n_entries);
-    uint8_t *frame = malloc(len);
-    if (!frame)
-        return qev_error_set(&w->err, QEV_ENOMEM, w->total_bytes, "out of memory");
-    qev_trailer_encode(&t, w->entries, frame);
-    int rc = write_all(w, frame, len);
-    free(frame);
+                            NULL, w->closing};
+    uint8_t *frame;
+    size_t len;
+    int rc = qev_trailer_encode(&t, w->entries, &frame, &len);
+    qev_meta_free(w->closing);
+    w->closing = NULL;
     w->in_segment = 0;
+    if (rc != QEV_OK)
+        return qev_error_set(&w->err, rc, w->total_bytes, "cannot encode the trailer");
+    rc = write_all(w, frame, len);
+    free(frame);
     return rc;
+}
+
+int qev_writer_set_closing_meta(qev_writer *w, const qev_meta *m)
+{
+    qev_meta *copy = qev_meta_dup(m);
+    if (!copy)
+        return qev_error_set(&w->err, QEV_ENOMEM, w->total_bytes, "out of memory");
+    qev_meta_free(w->closing);
+    w->closing = copy;
+    return QEV_OK;
 }
 
 int qev_write(qev_writer *w, const qev_event *events, size_t n)
@@ -281,6 +293,7 @@ void qev_writer_free(qev_writer *w)
     free(w->entries);
     free(w->name);
     qev_meta_free(w->meta);
+    qev_meta_free(w->closing);
     free(w);
 }
 

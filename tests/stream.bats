@@ -7,8 +7,9 @@ load helpers
 #
 # Layout used below (qev(5), DESIGN.md section 2): a segment is a header
 # (skippable frame: u32 magic 0x184D2A51, u32 size, "QEVH", u16 major,
-# u16 minor, ...), zstd data blocks, and a trailer (skippable frame, 60 + 32 *
-# n_blocks bytes, ending in u32 n_blocks, u32 crc, "QEVE").
+# u16 minor, ...), zstd data blocks, and a trailer (skippable frame, 64 + 32 *
+# n_blocks + closing-text bytes, ending in u32 text length, u32 n_blocks,
+# u32 crc, "QEVE").
 
 # ---- helpers ----
 
@@ -30,7 +31,7 @@ header_len() {
 trailer_len() {
     local size
     size=$(file_size "$1")
-    echo $((60 + 32 * $(u32_at "$1" $((size - 12)))))
+    echo $((64 + 32 * $(u32_at "$1" $((size - 12))) + $(u32_at "$1" $((size - 16)))))
 }
 
 # Writes byte value $3 (0-255) at offset $2 of file $1.
@@ -114,8 +115,8 @@ setup_file() {
     assert_success
     assert_output ''
     assert_equal "$stderr" ''
-    # One block (10000 < 65536 events), so the trailer is 60 + 32 bytes.
-    assert_equal "$(trailer_len "$BATS_FILE_TMPDIR/good.qev")" 92
+    # One block (10000 < 65536 events) and no closing text: 64 + 32 bytes.
+    assert_equal "$(trailer_len "$BATS_FILE_TMPDIR/good.qev")" 96
 }
 
 @test "bad magic" {
@@ -244,7 +245,7 @@ EOF
     size=$(file_size "$src")
     cat "$src" "$BATS_FILE_TMPDIR/notrailer.qev" >half.qev
     assert_rejected "$PWD/half.qev" \
-        "truncated at byte $((2 * size - 92)) after 20000 events \\(no trailer\\)$"
+        "truncated at byte $((2 * size - 96)) after 20000 events \\(no trailer\\)$"
 }
 
 @test "a header where a trailer is due: truncated where that header starts" {

@@ -331,6 +331,48 @@ static void test_segment_rollover(void)
     close(fd);
 }
 
+static void test_closing_meta(void)
+{
+    enum { N = 5000 };
+    qev_event ev[N];
+    random_events(ev, N, 19, 1, 0);
+    FILE *f = tmpfile();
+    int fd = dup(fileno(f));
+    fclose(f);
+    qev_meta *m = meta_with_fields(NULL), *closing = qev_meta_new();
+    qev_meta_set(closing, "source_records", "5000");
+    qev_meta_set(closing, "truncated", "1");
+    qev_writer_opts o = {1, 1000, 0};
+    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o);
+    qev_write(w, ev, N);
+    qev_writer_set_closing_meta(w, closing);
+    qev_writer_close(w);
+    lseek(fd, 0, SEEK_SET);
+    qev_reader *r = qev_reader_fdopen(fd, "closing");
+    const qev_event *e;
+    long n;
+    while ((n = qev_read(r, &e)) >= 0)
+        ;
+    const qev_meta *c = qev_reader_closing_meta(r);
+    tap_ok(n == QEV_END && c && strcmp(qev_meta_get(c, "truncated"), "1") == 0 &&
+               strcmp(qev_meta_get(c, "source_records"), "5000") == 0,
+           "closing metadata in the trailer survives a round trip");
+    qev_reader_close(r);
+    lseek(fd, 0, SEEK_SET);
+    r = qev_reader_fdopen(fd, "closing-window");
+    qev_reader_set_window(r, ev[2500].t, ev[2600].t);
+    long got = 0;
+    while ((n = qev_read(r, &e)) >= 0)
+        got += n;
+    qev_read_stats rs = qev_reader_stats(r);
+    tap_ok(n == QEV_END && got > 0 && rs.blocks_skipped >= 3,
+           "the block index is found behind closing text");
+    qev_reader_close(r);
+    close(fd);
+    qev_meta_free(m);
+    qev_meta_free(closing);
+}
+
 static void test_window(void)
 {
     enum { N = 100000 };
@@ -422,6 +464,7 @@ int main(void)
     test_damage();
     test_segments();
     test_segment_rollover();
+    test_closing_meta();
     test_window();
     test_merge();
     return tap_done();

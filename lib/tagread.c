@@ -1,0 +1,195 @@
+/* Opening vendor time-tag files: format detection, and what every reader shares
+ * (record counting, truncation, unknown records). */
+#include "tagread_int.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define PROBE_BYTES 1024
+
+static const struct qtag_format *const formats[] = {
+    &qtag_fmt_ptu, &qtag_fmt_pt2, &qtag_fmt_pt3, &qtag_fmt_ht2, &qtag_fmt_ht3, &qtag_fmt_t3r,
+};
+#define NFORMATS (sizeof formats / sizeof *formats)
+
+size_t qtag_format_count(void) { return NFORMATS; }
+
+const char *qtag_format_at(size_t i, const char **description)
+{
+    if (i >= NFORMATS)
+        return NULL;
+    if (description)
+        *description = formats[i]->description;
+    return formats[i]->name;
+}
+
+int qtag_fail(qtag_reader *r, int status, const char *fmt, ...)
+{
+    if (r->err.status != QEV_OK)
+        return r->err.status;
+    char msg[sizeof r->err.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return qev_error_set(&r->err, status, qev_input_offset(&r->in), "%s", msg);
+}
+
+static const struct qtag_format *by_name(const char *name)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (strcmp(formats[i]->name, name) == 0)
+            return formats[i];
+    return NULL;
+}
+
+static int has_extension(const char *path, const char *extensions)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return 0;
+    size_t n = strlen(dot);
+    for (const char *p = extensions; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncasecmp(p, dot, n) == 0)
+            return 1;
+        p += len + (p[len] == ' ');
+    }
+    return 0;
+}
+
+static const struct qtag_format *detect(qtag_reader *r, const char *path)
+{
+    size_t n = qev_input_ensure(&r->in, PROBE_BYTES);
+    const uint8_t *head = qev_input_data(&r->in);
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i]->probe && formats[i]->probe(head, n))
+            return formats[i];
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (!formats[i]->probe && has_extension(path, formats[i]->extensions))
+            return formats[i];
+    return NULL;
+}
+
+static void choose_format(qtag_reader *r, const char *path)
+{
+    if (r->opts.format) {
+        r->fmt = by_name(r->opts.format);
+        if (!r->fmt)
+            qtag_fail(r, QEV_EINVAL, "unknown format '%s'", r->opts.format);
+        return;
+    }
+    r->fmt = detect(r, path);
+    if (!r->fmt && !r->err.status) {
+        if (qev_input_end(&r->in) == 0)
+            qtag_fail(r, QEV_EFORMAT, "empty file");
+        else
+            qtag_fail(r, QEV_EFORMAT, "unrecognised file format; name one with --format");
+    }
+}
+
+qtag_reader *qtag_open(const char *path, const qtag_opts *opts)
+{
+    qtag_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    static const qtag_opts defaults;
+    r->opts = opts ? *opts : defaults;
+    r->name = strdup(path);
+    r->meta = qev_meta_new();
+    if (!r->name || !r->meta) {
+        qev_error_set(&r->err, QEV_ENOMEM, 0, "out of memory");
+        return r;
+    }
+    if (qev_input_open(&r->in, path, &r->err) != QEV_OK)
+        return r;
+    choose_format(r, path);
+    if (r->err.status)
+        return r;
+    qev_meta_set(r->meta, "source_format", r->fmt->name);
+    r->fmt->open(r);
+    return r;
+}
+
+int qtag_status(const qtag_reader *r) { return r->err.status; }
+const char *qtag_error(const qtag_reader *r) { return r->err.msg; }
+const char *qtag_format_name(const qtag_reader *r) { return r->fmt ? r->fmt->name : "unknown"; }
+const qev_meta *qtag_meta(const qtag_reader *r) { return r->meta; }
+qtag_counts qtag_get_counts(const qtag_reader *r) { return r->counts; }
+
+long qtag_read(qtag_reader *r, qev_event *out, size_t cap)
+{
+    if (r->err.status)
+        return r->err.status;
+    long n = r->fmt->decode(r, out, cap);
+    if (n == QEV_END)
+        qev_error_set(&r->err, QEV_END, qev_input_offset(&r->in), "end of file");
+    return n;
+}
+
+size_t qtag_records_available(qtag_reader *r, size_t record_size, size_t max)
+{
+    size_t bytes = qev_input_ensure(&r->in, record_size * max);
+    size_t whole = bytes / record_size;
+    if (whole == 0 && r->in.eof)
+        r->counts.trailing_bytes = bytes;
+    return whole < max ? whole : max;
+}
+
+long qtag_records_end(qtag_reader *r)
+{
+    qtag_counts *c = &r->counts;
+    int short_count = c->expected_records && c->records < c->expected_records;
+    if (!short_count && !c->trailing_bytes)
+        return QEV_END;
+    c->truncated = 1;
+    if (r->opts.allow_truncated)
+        return QEV_END;
+    if (short_count)
+        return qtag_fail(r, QEV_ETRUNC,
+                         "truncated: %" PRIu64 " records of the %" PRIu64
+                         " the header promises%s",
+                         c->records, c->expected_records,
+                         c->trailing_bytes ? ", and a partial record" : "");
+    return qtag_fail(r, QEV_ETRUNC,
+                     "truncated: a partial record of %" PRIu64 " bytes after %" PRIu64 " records",
+                     c->trailing_bytes, c->records);
+}
+
+int qtag_unknown_record(qtag_reader *r, uint32_t record)
+{
+    r->counts.unknown++;
+    if (r->opts.strict)
+        return qtag_fail(r, QEV_ECORRUPT,
+                         "record %" PRIu64 " (0x%08x) cannot be interpreted (--strict)",
+                         r->counts.records, record);
+    return QEV_OK;
+}
+
+void qtag_describe_counts(const qtag_reader *r, qev_meta *m)
+{
+    const qtag_counts *c = &r->counts;
+    qev_meta_setf(m, "source_records", "%" PRIu64, c->records);
+    if (c->expected_records)
+        qev_meta_setf(m, "source_records_promised", "%" PRIu64, c->expected_records);
+    qev_meta_setf(m, "source_overflows", "%" PRIu64, c->overflows);
+    qev_meta_setf(m, "source_unknown_records", "%" PRIu64, c->unknown);
+    if (c->invalid)
+        qev_meta_setf(m, "source_invalid_records", "%" PRIu64, c->invalid);
+    if (c->truncated)
+        qev_meta_set(m, "truncated", "1");
+}
+
+void qtag_close(qtag_reader *r)
+{
+    if (!r)
+        return;
+    if (r->fmt && r->fmt->free_state)
+        r->fmt->free_state(r->state);
+    qev_input_close(&r->in);
+    qev_meta_free(r->meta);
+    free(r->name);
+    free(r);
+}

@@ -1,0 +1,61 @@
+/* Readers of vendor time-tag files: each turns its records into QEV events with
+ * exact picosecond times, and its header into stream metadata. */
+#ifndef QEV_TAGREAD_H
+#define QEV_TAGREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qev.h"
+
+/* What a reader saw, for the user and for the stream's metadata. */
+typedef struct qtag_counts {
+    uint64_t records;          /* whole records read */
+    uint64_t expected_records; /* what the header promised; 0 when it does not say */
+    uint64_t photons, syncs, markers;
+    uint64_t overflow_records, overflows; /* overflows: periods added */
+    uint64_t invalid;  /* records that carry no event by design (B&H INVALID) */
+    uint64_t unknown;  /* records it could not interpret */
+    uint64_t trailing_bytes; /* a partial record at the end */
+    int truncated;     /* fewer records than promised, or a partial record */
+} qtag_counts;
+
+typedef struct qtag_opts {
+    const char *format;   /* NULL: detect from the magic, then the extension */
+    int allow_truncated;  /* complete a truncated file instead of failing */
+    int strict;           /* any unknown record is an error */
+    /* text (CSV/TSV) and raw binary */
+    const char *time_column;    /* name or 1-based number; default "1" */
+    const char *channel_column; /* name or 1-based number; default "2" */
+    int header_row;             /* 1 yes, 0 no, -1 detect */
+    char delimiter;             /* 0: detect among , tab ; and space */
+    int64_t time_unit_ps;       /* unit of text and raw times; 0: ps */
+    const char *channel_map;    /* "A=1,B=2": channel names to numbers */
+    int raw_channel_bytes;      /* 2 or 4 */
+} qtag_opts;
+
+typedef struct qtag_reader qtag_reader;
+
+/* Opens a vendor file. The handle is returned even when that fails (NULL only
+ * without memory); check qtag_status(). */
+qtag_reader *qtag_open(const char *path, const qtag_opts *opts);
+int qtag_status(const qtag_reader *r);
+const char *qtag_error(const qtag_reader *r);
+const char *qtag_format_name(const qtag_reader *r);
+/* Header and conversion facts, as stream metadata (fields, resolution_ps,
+ * the vendor's header tags, ...). */
+const qev_meta *qtag_meta(const qtag_reader *r);
+/* Fills out with up to cap events: >= 0 events, QEV_END, or an error. A
+ * truncated file is an error (QEV_ETRUNC) unless allow_truncated was set. */
+long qtag_read(qtag_reader *r, qev_event *out, size_t cap);
+qtag_counts qtag_get_counts(const qtag_reader *r);
+/* Adds the counts and the truncation mark to m, for the stream's trailer-side
+ * segment or a later one. */
+void qtag_describe_counts(const qtag_reader *r, qev_meta *m);
+void qtag_close(qtag_reader *r);
+
+/* The formats, for --help and --format. */
+size_t qtag_format_count(void);
+const char *qtag_format_at(size_t i, const char **description);
+
+#endif

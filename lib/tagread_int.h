@@ -1,0 +1,51 @@
+/* The contract between the vendor-format readers and lib/tagread.c. */
+#ifndef QEV_TAGREAD_INT_H
+#define QEV_TAGREAD_INT_H
+
+#include "input.h"
+#include "internal.h"
+#include "tagread.h"
+
+struct qtag_format {
+    const char *name;
+    const char *description;
+    const char *extensions; /* space separated, with dots: ".ptu .PTU" */
+    /* 1 when the first bytes are this format's magic. NULL: no magic. */
+    int (*probe)(const uint8_t *head, size_t n);
+    /* Reads the header: fills r->meta and r->counts.expected_records, sets
+     * r->state. Returns QEV_OK or sets r->err. */
+    int (*open)(qtag_reader *r);
+    /* Decodes records into up to cap events: >= 0 events, QEV_END, error. */
+    long (*decode)(qtag_reader *r, qev_event *out, size_t cap);
+    void (*free_state)(void *state);
+};
+
+struct qtag_reader {
+    qev_input in;
+    struct qev_error err;
+    char *name;
+    const struct qtag_format *fmt;
+    void *state;
+    qev_meta *meta;
+    qtag_counts counts;
+    qtag_opts opts;
+};
+
+extern const struct qtag_format qtag_fmt_ptu, qtag_fmt_pt2, qtag_fmt_pt3, qtag_fmt_ht2,
+    qtag_fmt_ht3, qtag_fmt_t3r;
+
+/* Sets the error and returns it. */
+int qtag_fail(qtag_reader *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Whole fixed-size records available at the current position, reading ahead;
+ * at most max. At the end of the input, a partial record is counted in
+ * r->counts.trailing_bytes. */
+size_t qtag_records_available(qtag_reader *r, size_t record_size, size_t max);
+/* The end of the records: checks the count the header promised and a partial
+ * record, and returns QEV_END, or QEV_ETRUNC unless truncation is allowed. */
+long qtag_records_end(qtag_reader *r);
+/* An unknown record: counted, and an error under --strict. Returns QEV_OK or
+ * the error. */
+int qtag_unknown_record(qtag_reader *r, uint32_t record);
+
+#endif
