@@ -16,9 +16,11 @@ static const char usage[] =
     "\n"
     "Output (text by default: one event per line, a header line naming the columns):\n"
     "  -b, --qev              write a QEV stream instead of text\n"
-    "  -O, --format=FMT       text, qev, or raw: 16-byte little-endian records of\n"
-    "                         int64 time_ps, uint16 channel, uint8 kind, uint8 flags,\n"
-    "                         uint32 aux (qev is the default when -o names a .qev file)\n"
+    "  -O, --format=FMT       text, csv, qev, phdf5 (Photon-HDF5, needs -o), or raw:\n"
+    "                         16-byte little-endian records of int64 time_ps, uint16\n"
+    "                         channel, uint8 kind, uint8 flags, uint32 aux (numpy dtype\n"
+    "                         <i8,<u2,u1,u1,<u4). -o names ending in .qev, .csv, .h5\n"
+    "                         choose qev, csv, phdf5\n"
     "  -o, --output=FILE      write to FILE, renamed into place only on success\n"
     "  -H, --header           print the metadata of each segment instead of events\n"
     "  -c, --count            print the number of events selected\n"
@@ -57,7 +59,11 @@ static enum sink_mode parse_format(const char *s)
         return SINK_QEV;
     if (strcmp(s, "raw") == 0)
         return SINK_RAW;
-    cli_usage_error("--format: '%s' is not one of text, qev, raw", s);
+    if (strcmp(s, "csv") == 0)
+        return SINK_CSV;
+    if (strcmp(s, "phdf5") == 0)
+        return SINK_PHDF5;
+    cli_usage_error("--format: '%s' is not one of text, csv, qev, raw, phdf5", s);
 }
 
 static void set_mode(struct qcat_opts *o, enum sink_mode m)
@@ -111,6 +117,10 @@ static void parse_args(int argc, char **argv, struct qcat_opts *o)
     }
     if (!o->mode_set && o->output && ends_with(o->output, ".qev"))
         o->mode = SINK_QEV;
+    if (!o->mode_set && o->output && ends_with(o->output, ".csv"))
+        o->mode = SINK_CSV;
+    if (!o->mode_set && o->output && (ends_with(o->output, ".h5") || ends_with(o->output, ".hdf5")))
+        o->mode = SINK_PHDF5;
     if (o->filter.from >= o->filter.to)
         cli_usage_error("--from must be before --to");
 }

@@ -299,6 +299,8 @@ FILE *cli_output_stream(const char *path, int binary)
     return out_stream;
 }
 
+const char *cli_output_temp_path(void) { return out_temp ? out_temp : out_final; }
+
 void cli_set_provenance(int on) { provenance_on = on; }
 
 /* The UTC time of the run, or SOURCE_DATE_EPOCH's for reproducible output. */

@@ -57,6 +57,8 @@ void cli_reader_close(qev_reader *r);
  * Binary output to a terminal is refused. */
 int cli_output_fd(const char *path, int binary);
 FILE *cli_output_stream(const char *path, int binary);
+/* The temporary file -o is being written to, for writers that need a path. */
+const char *cli_output_temp_path(void);
 void cli_set_provenance(int on);
 /* Adds this tool's provenance line to m. */
 void cli_add_provenance(qev_meta *m);

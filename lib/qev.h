@@ -162,11 +162,13 @@ int qev_writer_close(qev_writer *w);
 
 /* ---- text ---- */
 
-/* Column names of the text form for the fields in mask, tab separated. */
-int qev_text_header(uint8_t fields, char *buf, size_t cap);
-/* One event as a text line (with newline), columns as qev_text_header. Returns
- * the length written. group_index numbers groups when QEV_F_GROUP is declared. */
-size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index,
+/* Column names of the text form for the fields in mask, separated by sep
+ * (tab for text, comma for CSV), with a newline. */
+int qev_text_header(uint8_t fields, char sep, char *buf, size_t cap);
+/* One event as a text line (with newline), columns as qev_text_header; an
+ * event without a declared field shows "-" there. Returns the length written.
+ * group_index numbers groups when QEV_F_GROUP is declared. */
+size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index, char sep,
                      char *buf, size_t cap);
 const char *qev_kind_name(uint8_t kind);
 int qev_kind_parse(const char *name, uint8_t *kind);

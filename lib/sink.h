@@ -8,8 +8,10 @@
 #include "qev.h"
 
 /* SINK_RAW writes 16-byte little-endian records, the in-memory event layout:
- * int64 time_ps, uint16 channel, uint8 kind, uint8 flags, uint32 aux. */
-enum sink_mode { SINK_TEXT, SINK_QEV, SINK_RAW, SINK_COUNT, SINK_HEADER };
+ * int64 time_ps, uint16 channel, uint8 kind, uint8 flags, uint32 aux.
+ * SINK_CSV is the text form with commas; SINK_PHDF5 writes Photon-HDF5 to the
+ * -o file. */
+enum sink_mode { SINK_TEXT, SINK_CSV, SINK_QEV, SINK_RAW, SINK_PHDF5, SINK_COUNT, SINK_HEADER };
 
 struct sink;
 

@@ -9,8 +9,11 @@
 
 #define PROBE_BYTES 1024
 
+/* Formats with a magic come first: detection tries them in this order, then
+ * the extensions of the others. */
 static const struct qtag_format *const formats[] = {
-    &qtag_fmt_ptu, &qtag_fmt_pt2, &qtag_fmt_pt3, &qtag_fmt_ht2, &qtag_fmt_ht3, &qtag_fmt_t3r,
+    &qtag_fmt_ptu, &qtag_fmt_pt2,   &qtag_fmt_pt3, &qtag_fmt_ht2, &qtag_fmt_ht3, &qtag_fmt_t3r,
+    &qtag_fmt_phdf5, &qtag_fmt_qutag, &qtag_fmt_spc, &qtag_fmt_csv, &qtag_fmt_raw, &qtag_fmt_raw16,
 };
 #define NFORMATS (sizeof formats / sizeof *formats)
 

@@ -21,12 +21,20 @@ int qev_kind_parse(const char *name, uint8_t *kind)
     return QEV_EINVAL;
 }
 
-int qev_text_header(uint8_t fields, char *buf, size_t cap)
+int qev_text_header(uint8_t fields, char sep, char *buf, size_t cap)
 {
-    int n = snprintf(buf, cap, "time_ps\tchannel\tkind%s%s%s%s\n",
-                     fields & QEV_F_PIXEL ? "\tx\ty" : "", fields & QEV_F_MICRO ? "\tmicro" : "",
-                     fields & QEV_F_VALUE ? "\tvalue" : "", fields & QEV_F_GROUP ? "\tgroup" : "");
-    return n > 0 && (size_t)n < cap ? QEV_OK : QEV_EINVAL;
+    static const char *const optional[] = {"x", "y", "micro", "value", "group"};
+    const uint8_t need[] = {QEV_F_PIXEL, QEV_F_PIXEL, QEV_F_MICRO, QEV_F_VALUE, QEV_F_GROUP};
+    int n = snprintf(buf, cap, "time_ps%cchannel%ckind", sep, sep);
+    for (size_t i = 0; i < sizeof optional / sizeof *optional && n > 0 && (size_t)n < cap; i++)
+        if (fields & need[i])
+            n += snprintf(buf + n, cap - (size_t)n, "%c%s", sep, optional[i]);
+    if (n > 0 && (size_t)n + 1 < cap) {
+        buf[n] = '\n';
+        buf[n + 1] = '\0';
+        return QEV_OK;
+    }
+    return QEV_EINVAL;
 }
 
 static char *put_u64(char *p, uint64_t v)
@@ -60,41 +68,44 @@ static char *put_str(char *p, const char *s)
 
 /* The aux column for one declared field: the value, or "-" when the event does
  * not carry it. */
-static char *put_aux(char *p, const qev_event *e, uint8_t field)
+static char *put_aux(char *p, const qev_event *e, uint8_t field, char sep)
 {
-    *p++ = '\t';
+    *p++ = sep;
     if (!(e->flags & field))
         return put_str(p, "-");
     return put_u64(p, e->aux);
 }
 
-size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index, char *buf,
-                     size_t cap)
+size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index, char sep,
+                     char *buf, size_t cap)
 {
     if (cap < 128)
         return 0;
     char *p = put_i64(buf, e->t);
-    *p++ = '\t';
+    *p++ = sep;
     p = put_u64(p, e->channel);
-    *p++ = '\t';
+    *p++ = sep;
     const char *kind = qev_kind_name(e->kind);
     p = kind ? put_str(p, kind) : put_u64(p, e->kind);
     if (fields & QEV_F_PIXEL) {
         if (e->flags & QEV_F_PIXEL) {
-            *p++ = '\t';
+            *p++ = sep;
             p = put_u64(p, qev_pixel_x(e));
-            *p++ = '\t';
+            *p++ = sep;
             p = put_u64(p, qev_pixel_y(e));
         } else {
-            p = put_str(p, "\t-\t-");
+            *p++ = sep;
+            *p++ = '-';
+            *p++ = sep;
+            *p++ = '-';
         }
     }
     if (fields & QEV_F_MICRO)
-        p = put_aux(p, e, QEV_F_MICRO);
+        p = put_aux(p, e, QEV_F_MICRO, sep);
     if (fields & QEV_F_VALUE)
-        p = put_aux(p, e, QEV_F_VALUE);
+        p = put_aux(p, e, QEV_F_VALUE, sep);
     if (fields & QEV_F_GROUP) {
-        *p++ = '\t';
+        *p++ = sep;
         p = put_u64(p, group_index);
     }
     *p++ = '\n';

@@ -106,7 +106,7 @@ setup_file() {
     assert_usage_error
     run --separate-stderr qcat -l 23 "$f"
     assert_usage_error
-    run --separate-stderr qcat -O csv "$f"
+    run --separate-stderr qcat -O yaml "$f"
     assert_usage_error
     run --separate-stderr qcat -c -H "$f"
     assert_usage_error
