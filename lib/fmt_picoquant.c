@@ -173,14 +173,37 @@ static int th_t3r(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event 
 
 typedef int (*record_decoder)(struct pq_decoder *, qtag_counts *, uint32_t, qev_event *);
 
-static record_decoder decoder_for(enum pq_layout layout)
+/* One loop per record layout: the decoder inlines into it. Returns the events
+ * made from records [0, avail), or an error from an unknown record. */
+static inline long decode_run(qtag_reader *r, struct pq_decoder *d, const uint8_t *p, size_t avail,
+                              qev_event *out, record_decoder decode)
 {
-    switch (layout) {
-    case PQ_PH_T2: return ph_t2;
-    case PQ_PH_T3: return ph_t3;
-    case PQ_HH_T2: return hh_t2;
-    case PQ_HH_T3: return hh_t3;
-    default: return th_t3r;
+    size_t n = 0;
+    for (size_t i = 0; i < avail; i++) {
+        uint32_t rec = rd32(p + 4 * i);
+        int made = decode(d, &r->counts, rec, &out[n]);
+        if (made > 0) {
+            n++;
+        } else if (made < 0) {
+            r->counts.records += i;
+            int rc = qtag_unknown_record(r, rec);
+            r->counts.records -= i;
+            if (rc != QEV_OK)
+                return rc;
+        }
+    }
+    return (long)n;
+}
+
+static long decode_layout(qtag_reader *r, struct pq_decoder *d, const uint8_t *p, size_t avail,
+                          qev_event *out)
+{
+    switch (d->layout) {
+    case PQ_PH_T2: return decode_run(r, d, p, avail, out, ph_t2);
+    case PQ_PH_T3: return decode_run(r, d, p, avail, out, ph_t3);
+    case PQ_HH_T2: return decode_run(r, d, p, avail, out, hh_t2);
+    case PQ_HH_T3: return decode_run(r, d, p, avail, out, hh_t3);
+    default: return decode_run(r, d, p, avail, out, th_t3r);
     }
 }
 
@@ -190,20 +213,12 @@ static long pq_decode(qtag_reader *r, qev_event *out, size_t cap)
     size_t avail = qtag_records_available(r, 4, cap);
     if (avail == 0)
         return r->err.status ? r->err.status : qtag_records_end(r);
-    record_decoder decode = decoder_for(d->layout);
-    const uint8_t *p = qev_input_data(&r->in);
-    size_t n = 0;
-    for (size_t i = 0; i < avail; i++) {
-        uint32_t rec = rd32(p + 4 * i);
-        int made = decode(d, &r->counts, rec, &out[n]);
-        r->counts.records++;
-        if (made > 0)
-            n++;
-        else if (made < 0 && qtag_unknown_record(r, rec) != QEV_OK)
-            return r->err.status;
-    }
+    long n = decode_layout(r, d, qev_input_data(&r->in), avail, out);
+    if (n < 0)
+        return n;
+    r->counts.records += avail;
     qev_input_consume(&r->in, avail * 4);
-    return (long)n;
+    return n;
 }
 
 static void free_state(void *state) { free(state); }
