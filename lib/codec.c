@@ -27,12 +27,12 @@ struct column {
 
 struct block_layout {
     uint32_t n;
-    uint8_t tcode, cbits;
+    uint8_t tcode, cbits, grid, res_width;
     struct column v, ch, kind, flags, aux;
     int64_t t_first;
 };
 
-static uint8_t byte_width(uint64_t x)
+uint8_t qev_byte_width(uint64_t x)
 {
     uint8_t w = 0;
     while (x) {
@@ -52,10 +52,8 @@ static uint8_t bit_width(uint64_t x)
     return b;
 }
 
-static inline uint64_t zigzag(uint64_t d) { return d << 1 ^ (uint64_t)((int64_t)d >> 63); }
-static inline uint64_t unzigzag(uint64_t z) { return z >> 1 ^ -(z & 1); }
 
-size_t qev_block_body_bound(size_t n) { return QEV_BLOCK_HEADER + n * 16; }
+size_t qev_block_body_bound(size_t n) { return QEV_BLOCK_HEADER + n * 24 + 16; }
 
 struct block_scan {
     int64_t tmin, tmax;
@@ -141,7 +139,7 @@ static void scan_block(const qev_event *ev, size_t n, struct block_scan *s)
 
 static struct column column_for(uint64_t min, uint64_t max)
 {
-    struct column c = {min, byte_width(max - min)};
+    struct column c = {min, qev_byte_width(max - min)};
     return c;
 }
 
@@ -193,7 +191,7 @@ static inline void extract_plane(const uint64_t *val, size_t n, unsigned k, uint
 
 /* Writes byte k of every value into plane k; constant shifts let the compiler
  * vectorise each plane. */
-static uint8_t *shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out)
+uint8_t *qev_shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out)
 {
     switch (width) {
     case 8: extract_plane(val, n, 7, out + 7 * n); /* fall through */
@@ -235,26 +233,26 @@ size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *
     put_layout(body, &L);
     uint8_t *out = body + QEV_BLOCK_HEADER;
     compute_v(ev, n, &L, scratch);
-    out = shuffle(scratch, n, L.v.width, out);
+    out = qev_shuffle(scratch, n, L.v.width, out);
     if (L.ch.width) {
         for (size_t i = 0; i < n; i++)
             scratch[i] = ev[i].channel - L.ch.base;
-        out = shuffle(scratch, n, L.ch.width, out);
+        out = qev_shuffle(scratch, n, L.ch.width, out);
     }
     if (L.kind.width) {
         for (size_t i = 0; i < n; i++)
             scratch[i] = ev[i].kind - L.kind.base;
-        out = shuffle(scratch, n, L.kind.width, out);
+        out = qev_shuffle(scratch, n, L.kind.width, out);
     }
     if (L.flags.width) {
         for (size_t i = 0; i < n; i++)
             scratch[i] = ev[i].flags - L.flags.base;
-        out = shuffle(scratch, n, L.flags.width, out);
+        out = qev_shuffle(scratch, n, L.flags.width, out);
     }
     if (L.aux.width) {
         for (size_t i = 0; i < n; i++)
             scratch[i] = ev[i].aux - L.aux.base;
-        out = shuffle(scratch, n, L.aux.width, out);
+        out = qev_shuffle(scratch, n, L.aux.width, out);
     }
     info->n = (uint32_t)n;
     info->tmin = s.tmin;
@@ -330,8 +328,8 @@ static inline void unshuffle_width(const uint8_t *p, size_t n, unsigned width, s
 }
 
 /* One instance per width, so each is unrolled. */
-static void unshuffle(const uint8_t *p, size_t n, unsigned width, size_t from, size_t count,
-                      uint64_t *out)
+void qev_unshuffle(const uint8_t *p, size_t n, unsigned width, size_t from, size_t count,
+                   uint64_t *out)
 {
     switch (width) {
     case 0: memset(out, 0, count * sizeof *out); break;
@@ -353,7 +351,9 @@ static int get_layout(const uint8_t *h, size_t len, struct block_layout *L, char
         return QEV_ECORRUPT;
     }
     L->n = rd32(h);
-    L->tcode = h[4];
+    L->tcode = h[4] & ~QEV_TCODE_GRID;
+    L->grid = (h[4] & QEV_TCODE_GRID) != 0;
+    L->res_width = L->grid ? h[11] : 0;
     L->cbits = h[5];
     L->v = (struct column){0, h[6]};
     L->ch = (struct column){rd16(h + 12), h[7]};
@@ -364,7 +364,8 @@ static int get_layout(const uint8_t *h, size_t len, struct block_layout *L, char
     int columns_ok = L->v.width <= 8 && L->ch.width <= 2 && L->kind.width <= 1 &&
                      L->flags.width <= 1 && L->aux.width <= 4;
     int folded_ok = L->cbits == CBITS_COLUMN ? 1 : L->cbits <= 16 && L->ch.width == 0;
-    if (L->tcode > TCODE_ZIGZAG || !columns_ok || !folded_ok || h[11] || rd32(h + 20)) {
+    int grid_ok = L->grid ? L->res_width <= 8 : h[11] == 0;
+    if (L->tcode > TCODE_ZIGZAG || !columns_ok || !folded_ok || !grid_ok || rd32(h + 20)) {
         snprintf(why, cap, "unsupported block layout");
         return QEV_ECORRUPT;
     }
@@ -373,8 +374,8 @@ static int get_layout(const uint8_t *h, size_t len, struct block_layout *L, char
         return QEV_ECORRUPT;
     }
     size_t per_event = (size_t)L->v.width + L->ch.width + L->kind.width + L->flags.width +
-                       L->aux.width;
-    if (len != QEV_BLOCK_HEADER + per_event * L->n) {
+                       L->aux.width + L->res_width;
+    if (len != QEV_BLOCK_HEADER + per_event * L->n + (L->grid ? 16 : 0)) {
         snprintf(why, cap, "block body of %zu bytes does not fit %u events", len, L->n);
         return QEV_ECORRUPT;
     }
@@ -401,7 +402,7 @@ static void decode_times(const uint8_t *planes, const struct block_layout *L, qe
                     (uint64_t)(uint32_t)L->aux.base << 32;
     for (size_t from = 0; from < L->n; from += CHUNK) {
         size_t count = L->n - from < CHUNK ? L->n - from : CHUNK;
-        unshuffle(planes, L->n, L->v.width, from, count, v);
+        qev_unshuffle(planes, L->n, L->v.width, from, count, v);
         qev_event *e = ev + from;
         if (L->tcode == TCODE_DELTA) {
             for (size_t i = 0; i < count; i++) {
@@ -425,7 +426,7 @@ static const uint8_t *apply_column(const uint8_t *p, const struct block_layout *
                            : which == 2 ? &L->flags : &L->aux;
     if (!c->width)
         return p;
-    unshuffle(p, L->n, c->width, 0, L->n, scratch);
+    qev_unshuffle(p, L->n, c->width, 0, L->n, scratch);
     for (uint32_t i = 0; i < L->n; i++) {
         uint64_t x = c->base + scratch[i];
         if (which == 0)
@@ -499,6 +500,9 @@ long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *
     if (rc != QEV_OK)
         return rc;
     info->n = L.n;
-    time_range(ev, &L, info);
+    if (L.grid)
+        qev_grid_apply(ev, L.n, p, L.res_width, p + (size_t)L.res_width * L.n, scratch, info);
+    else
+        time_range(ev, &L, info);
     return L.n;
 }

@@ -101,15 +101,40 @@ int qev_trailer_encode(const struct qev_trailer *t, const struct qev_block_entry
 int qev_trailer_decode(const uint8_t *body, size_t len, struct qev_trailer *t, char *why,
                        size_t cap);
 
+static inline uint64_t zigzag(uint64_t d) { return d << 1 ^ (uint64_t)((int64_t)d >> 63); }
+static inline uint64_t unzigzag(uint64_t z) { return z >> 1 ^ -(z & 1); }
+uint8_t qev_byte_width(uint64_t x);
+/* Byte planes: byte k of every value goes to plane k (n bytes each). */
+uint8_t *qev_shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out);
+void qev_unshuffle(const uint8_t *planes, size_t n, unsigned width, size_t from, size_t count,
+                   uint64_t *out);
+
 /* Block codec. Encoding fills a decompressed body; the caller compresses it. */
 struct qev_block_info {
     uint32_t n;
     int64_t tmin, tmax;
     uint8_t flags_seen;
 };
+/* Room for a body of n events, on the grid or not. */
 size_t qev_block_body_bound(size_t n);
 size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
                         struct qev_block_info *info);
+/* T3 blocks on the sync grid (lib/grid.c): a flag in the block header's tcode
+ * byte, the residual width in byte 11, residual planes and the two grid
+ * constants after the columns. */
+#define QEV_TCODE_GRID 2u
+struct qev_grid {
+    double sync_ps, micro_ps;
+};
+/* Encodes on the grid when that takes fewer bytes; returns 0 when it does not.
+ * scratch holds 2n values, tmp n events. */
+size_t qev_block_encode_grid(const qev_event *ev, size_t n, const struct qev_grid *g,
+                             uint8_t *body, uint64_t *scratch, qev_event *tmp,
+                             struct qev_block_info *info);
+/* Turns decoded sync counts back into times. */
+void qev_grid_apply(qev_event *ev, size_t n, const uint8_t *res_planes, unsigned res_width,
+                    const uint8_t *params, uint64_t *scratch, struct qev_block_info *info);
+
 /* Decodes a body into events; ev and scratch hold QEV_MAX_BLOCK_EVENTS. Returns
  * the event count, or a negative status with a reason in why. */
 long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *scratch,

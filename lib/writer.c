@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -18,6 +19,8 @@ struct qev_writer {
     uint8_t *body, *cbuf;
     size_t cbuf_cap;
     uint64_t *scratch;
+    qev_event *grid_events;
+    struct qev_grid grid; /* sync_ps 0: the stream has no sync grid */
     qev_meta *meta, *closing;
     uint8_t fields;
     int in_segment;
@@ -46,6 +49,25 @@ static int write_all(qev_writer *w, const void *buf, size_t len)
     return QEV_OK;
 }
 
+static double positive_number(const qev_meta *m, const char *key)
+{
+    const char *s = qev_meta_get(m, key);
+    char *end;
+    double v = s ? strtod(s, &end) : 0;
+    return s && *end == '\0' && isfinite(v) && v > 0 ? v : 0;
+}
+
+/* T3 streams (sync_period_ps and microtime_unit_ps in the metadata) can store
+ * their times on the sync grid. */
+static struct qev_grid grid_of(const qev_meta *m)
+{
+    struct qev_grid g = {positive_number(m, "sync_period_ps"),
+                         positive_number(m, "microtime_unit_ps")};
+    if (g.micro_ps == 0)
+        g.sync_ps = 0;
+    return g;
+}
+
 static int begin_segment(qev_writer *w, const qev_meta *meta)
 {
     qev_meta *copy = qev_meta_dup(meta);
@@ -57,6 +79,7 @@ static int begin_segment(qev_writer *w, const qev_meta *meta)
     if (qev_meta_fields(meta, &w->fields) != QEV_OK)
         return qev_error_set(&w->err, QEV_EINVAL, w->total_bytes, "unknown field in fields=%s",
                              qev_meta_get(meta, "fields"));
+    w->grid = grid_of(meta);
     uint8_t *frame;
     size_t len;
     int rc = qev_header_encode(meta, &frame, &len);
@@ -78,12 +101,14 @@ static int alloc_buffers(qev_writer *w)
     size_t n = w->block_events;
     w->pending = malloc(n * sizeof *w->pending);
     w->body = malloc(qev_block_body_bound(n));
-    w->scratch = malloc(n * sizeof *w->scratch);
+    w->scratch = malloc(2 * n * sizeof *w->scratch);
+    w->grid_events = malloc(n * sizeof *w->grid_events);
     w->cbuf_cap = ZSTD_compressBound(qev_block_body_bound(n));
     w->cbuf = malloc(w->cbuf_cap);
     w->entries = malloc((size_t)w->segment_blocks * sizeof *w->entries);
     w->cctx = ZSTD_createCCtx();
-    if (!w->pending || !w->body || !w->scratch || !w->cbuf || !w->entries || !w->cctx)
+    if (!w->pending || !w->body || !w->scratch || !w->grid_events || !w->cbuf || !w->entries ||
+        !w->cctx)
         return QEV_ENOMEM;
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
@@ -135,15 +160,17 @@ static int compress_block(qev_writer *w, size_t body_len, size_t plane, size_t *
     size_t left;
     ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only);
     ZSTD_CCtx_setPledgedSrcSize(w->cctx, body_len);
-    for (size_t end = QEV_BLOCK_HEADER; end <= body_len; end += plane) {
-        in.size = end;
-        ZSTD_EndDirective mode = end == body_len ? ZSTD_e_end : ZSTD_e_flush;
+    for (size_t end = QEV_BLOCK_HEADER;; end += plane) {
+        in.size = end < body_len ? end : body_len;
+        ZSTD_EndDirective mode = in.size == body_len ? ZSTD_e_end : ZSTD_e_flush;
         do {
             left = ZSTD_compressStream2(w->cctx, &out, &in, mode);
             if (ZSTD_isError(left))
                 return qev_error_set(&w->err, QEV_EIO, w->total_bytes, "zstd: %s",
                                      ZSTD_getErrorName(left));
         } while (left);
+        if (in.size == body_len)
+            break;
     }
     *csize = out.pos;
     return QEV_OK;
@@ -172,7 +199,12 @@ static int emit_events(qev_writer *w, const qev_event *ev, size_t n)
             return rc;
     }
     struct qev_block_info info;
-    size_t body_len = qev_block_encode(ev, n, w->body, w->scratch, &info);
+    size_t body_len = 0;
+    if (w->grid.sync_ps > 0)
+        body_len = qev_block_encode_grid(ev, n, &w->grid, w->body, w->scratch, w->grid_events,
+                                         &info);
+    if (body_len == 0)
+        body_len = qev_block_encode(ev, n, w->body, w->scratch, &info);
     size_t csize = 0;
     int rc = check_fields(w, info.flags_seen);
     if (rc == QEV_OK)
@@ -289,6 +321,7 @@ void qev_writer_free(qev_writer *w)
     free(w->pending);
     free(w->body);
     free(w->scratch);
+    free(w->grid_events);
     free(w->cbuf);
     free(w->entries);
     free(w->name);

@@ -1,4 +1,5 @@
 /* Unit tests of the QEV stream: round trips, sizes, damage, windows, merges. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -373,6 +374,58 @@ static void test_closing_meta(void)
     qev_meta_free(closing);
 }
 
+/* T3 events: t = round(nsync P + dtime R), with some events off the grid. */
+static void t3_events(qev_event *ev, size_t n, double P, double R, int off_grid)
+{
+    qev_rng rng;
+    qev_rng_seed(&rng, 29);
+    int64_t nsync = 1000;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = qev_rng_u64(&rng);
+        nsync += (int64_t)(u % 300);
+        uint32_t dtime = (uint32_t)(u >> 20) % 4096;
+        int marker = u % 97 == 0;
+        long double t = (long double)nsync * P + (marker ? 0 : (long double)dtime * R);
+        ev[i] = (qev_event){llroundl(t), (uint16_t)(marker ? 0 : 1 + (u >> 40) % 4),
+                            marker ? QEV_MARKER : QEV_PHOTON, marker ? QEV_F_VALUE : QEV_F_MICRO,
+                            marker ? 3 : dtime};
+        if (off_grid && u % 13 == 0)
+            ev[i].t += (int64_t)(u >> 50) % 5000 - 2500;
+    }
+}
+
+static void test_sync_grid(void)
+{
+    enum { N = 100000 };
+    qev_event *ev = malloc(N * sizeof *ev), *back = malloc(N * sizeof *back);
+    const double P = 1001103.2157437496, R = 16.000000111;
+    for (int off = 0; off <= 1; off++) {
+        t3_events(ev, N, P, R, off);
+        qev_meta *m = meta_with_fields("micro,value");
+        qev_meta_setf(m, "sync_period_ps", "%.17g", P);
+        qev_meta_setf(m, "microtime_unit_ps", "%.17g", R);
+        FILE *f = tmpfile();
+        int fd = dup(fileno(f));
+        fclose(f);
+        qev_writer *w = qev_writer_fdopen(fd, "grid", m, NULL);
+        qev_write(w, ev, N);
+        qev_writer_close(w);
+        qev_meta_free(m);
+        size_t grid_bytes = file_bytes(fd);
+        long n = read_all(fd, back, N);
+        int plain = write_stream(ev, N, "micro,value", 0);
+        size_t plain_bytes = file_bytes(plain);
+        tap_ok(n == N && same_events(ev, back, N),
+               off ? "grid blocks keep off-grid times exactly" : "grid blocks keep T3 times exactly");
+        if (!off)
+            tap_ok(grid_bytes * 10 < plain_bytes * 8, "the sync grid makes T3 streams smaller");
+        close(fd);
+        close(plain);
+    }
+    free(ev);
+    free(back);
+}
+
 static void test_window(void)
 {
     enum { N = 100000 };
@@ -465,6 +518,7 @@ int main(void)
     test_segments();
     test_segment_rollover();
     test_closing_meta();
+    test_sync_grid();
     test_window();
     test_merge();
     return tap_done();
