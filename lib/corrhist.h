@@ -1,0 +1,25 @@
+/* Correlation histograms as mergeable partial results, and their renderings
+ * (the renderings are part of the CLI layer: they write to a FILE). */
+#ifndef QEV_CORRHIST_H
+#define QEV_CORRHIST_H
+
+#include <stdio.h>
+
+#include "corr.h"
+#include "partial.h"
+
+/* The histogram and everything its normalisation needs; duration_ps < 0 means
+ * "from the data" (last - first owned event). */
+qev_partial *qev_hist_partial(const qev_correlator *c, const qev_corr_pair *pairs, size_t npairs,
+                              int64_t bin, int64_t half_bins, enum qev_corr_mode mode,
+                              int64_t duration_ps);
+/* Checks that a partial holds a whole histogram; QEV_EFORMAT with why. */
+int qev_hist_partial_check(const qev_partial *p, char *why, size_t cap);
+/* The duration used for normalisation, in ps. */
+double qev_hist_duration(const qev_partial *p);
+
+void qev_hist_write_tsv(FILE *f, const qev_partial *p, int edge);
+void qev_hist_write_json(FILE *f, const qev_partial *p);
+void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge);
+
+#endif

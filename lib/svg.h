@@ -1,0 +1,23 @@
+/* Line plots as SVG, for results people look at (CLI layer: writes a FILE). */
+#ifndef QEV_SVG_H
+#define QEV_SVG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct svg_series_data;
+
+struct svg_plot {
+    const char *xlabel, *ylabel, *title;
+    struct svg_series_data *series;
+    size_t nseries;
+};
+
+void svg_begin(FILE *f, struct svg_plot *p);
+/* Adds a series (copied); non-finite points are left out. */
+void svg_series(struct svg_plot *p, const double *x, const double *y, size_t n, const char *label);
+/* Draws axes with ticks and units, the series, a legend, and marks the
+ * maximum of the first series; frees the series. */
+void svg_end(FILE *f, struct svg_plot *p);
+
+#endif
