@@ -16,6 +16,9 @@ BUILD ?= build
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags libzstd 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+# libpng reads and writes PNG images (qssim).
+PKG_CFLAGS += $(shell pkg-config --cflags libpng 2>/dev/null)
+PKG_LIBS += $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
 # The codec's byte-plane loops only vectorise under gcc's dynamic cost model.
 VECTORIZE := $(shell $(CC) -fvect-cost-model=dynamic -E -x c /dev/null >/dev/null 2>&1 && \
                echo -fvect-cost-model=dynamic)
