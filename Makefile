@@ -19,11 +19,16 @@ PKG_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
 # libpng reads and writes PNG images (qssim).
 PKG_CFLAGS += $(shell pkg-config --cflags libpng 2>/dev/null)
 PKG_LIBS += $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
+# libhdf5 (Photon-HDF5): Debian installs the serial build under hdf5/serial.
+HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null || \
+                 pkg-config --cflags hdf5-serial 2>/dev/null || echo -I/usr/include/hdf5/serial)
+HDF5_LIBS := $(shell pkg-config --libs hdf5 2>/dev/null || \
+               pkg-config --libs hdf5-serial 2>/dev/null || echo -lhdf5_serial)
 # The codec's byte-plane loops only vectorise under gcc's dynamic cost model.
 VECTORIZE := $(shell $(CC) -fvect-cost-model=dynamic -E -x c /dev/null >/dev/null 2>&1 && \
                echo -fvect-cost-model=dynamic)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) -Ilib $(VECTORIZE) $(CFLAGS)
-LDLIBS = $(PKG_LIBS) -lcsv -lm
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) $(HDF5_CFLAGS) -Ilib $(VECTORIZE) $(CFLAGS)
+LDLIBS = $(PKG_LIBS) $(HDF5_LIBS) -lcsv -lm
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
