@@ -1,109 +1,101 @@
-/* Correlation histograms: a sliding window over the time-ordered stream. Each
- * event pairs with the earlier events still inside the reach of the range,
- * so every pair is counted once, by whichever of its two events comes later. */
+/* Correlation histograms over a time-ordered stream, a block at a time.
+ *
+ * The events of correlated channels are copied, in stream order, into a work
+ * array that also keeps the tail of the previous blocks still within reach.
+ * Each new event looks back over the earlier ones within the reach of the
+ * range, so each pair is counted exactly once, by its later event (ties by
+ * stream order). Memory is bounded by the events inside one range. */
 #include "corr.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct time_ring {
-    int64_t *t;
-    size_t cap, head, len; /* oldest at head; cap a power of two */
+#define MAX_SLOTS 32
+#define MAX_LINKS 4
+
+/* What a (later, earlier) pair of slots contributes to: a pair's histogram,
+ * with tau = sign (t_later - t_earlier). */
+struct link {
+    uint16_t pair;
+    int8_t sign;
 };
 
-struct role {
-    size_t pair;
-    int is_b; /* the event is the pair's B (stop) side */
-};
-
-struct slot {
-    uint16_t channel;
-    struct time_ring ring;
-    uint64_t singles;
-    struct role roles[8];
-    size_t nroles;
+struct links {
+    uint8_t n;
+    struct link l[MAX_LINKS];
 };
 
 struct qev_correlator {
     qev_corr_pair *pairs;
     size_t npairs, nbins;
-    int64_t bin, half, half_bins, reach;
+    int64_t bin, half, half_bins, reach, offset;
+    uint64_t magic;
     enum qev_corr_mode mode;
     int64_t own_from, own_to;
+    int owns_all;
     uint64_t *counts;
     int64_t *pending; /* start-stop: the open start of each pair, or INT64_MIN */
-    uint16_t slot_of[65536]; /* 0: channel not correlated; else slot index + 1 */
-    struct slot *slots;
+    uint8_t slot_of[65536]; /* 0: channel not correlated; else its slot */
+    uint16_t channel_of[MAX_SLOTS + 1];
     size_t nslots;
+    struct links links[MAX_SLOTS + 1][MAX_SLOTS + 1];
+    uint64_t singles[MAX_SLOTS + 1];
+    int64_t *wt; /* work array: times and slots, stream order */
+    uint8_t *ws;
+    size_t wlen, wcap;
     int64_t last_t, first_owned, last_owned;
     uint64_t seen, disorder_at;
 };
 
-static int ring_push(struct time_ring *r, int64_t t)
-{
-    if (r->len == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 64;
-        int64_t *nt = malloc(cap * sizeof *nt);
-        if (!nt)
-            return QEV_ENOMEM;
-        for (size_t i = 0; i < r->len; i++)
-            nt[i] = r->t[(r->head + i) & (r->cap - 1)];
-        free(r->t);
-        r->t = nt;
-        r->cap = cap;
-        r->head = 0;
-    }
-    r->t[(r->head + r->len) & (r->cap - 1)] = t;
-    r->len++;
-    return QEV_OK;
-}
-
-static void ring_drop_before(struct time_ring *r, int64_t limit)
-{
-    while (r->len && r->t[r->head] < limit) {
-        r->head = (r->head + 1) & (r->cap - 1);
-        r->len--;
-    }
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return q * b > a ? q - 1 : q;
-}
-
-/* The bin of tau, or -1 outside the range. */
+/* The bin of tau, or -1 outside the range. u = tau + K b + b/2 is never
+ * negative for the delays the look-back sees; while it stays below 2^32 a
+ * multiplication by a 64-bit reciprocal divides exactly (Granlund and
+ * Montgomery), and beyond that a real division does. */
 static inline long bin_of(const qev_correlator *c, int64_t tau)
 {
-    int64_t k = floor_div(tau + c->half, c->bin);
-    if (k < -c->half_bins || k > c->half_bins)
+    int64_t u = tau + c->offset;
+    if (u < 0)
         return -1;
-    return (long)(k + c->half_bins);
+    uint64_t k = (uint64_t)u;
+    if (c->magic && k < (UINT64_C(1) << 32))
+        k = (uint64_t)(((unsigned __int128)k * c->magic) >> 64);
+    else if (c->magic)
+        k /= (uint64_t)c->bin;
+    return k < c->nbins ? (long)k : -1;
 }
 
-static struct slot *slot_for(qev_correlator *c, uint16_t channel)
+static inline int owned(const qev_correlator *c, int64_t t)
+{
+    return c->owns_all || (t >= c->own_from && t < c->own_to);
+}
+
+static int slot_for(qev_correlator *c, uint16_t channel)
 {
     if (!c->slot_of[channel]) {
-        c->slots[c->nslots].channel = channel;
-        c->slot_of[channel] = (uint16_t)++c->nslots;
+        if (c->nslots == MAX_SLOTS)
+            return 0;
+        c->slot_of[channel] = (uint8_t)++c->nslots;
+        c->channel_of[c->nslots] = channel;
     }
-    return &c->slots[c->slot_of[channel] - 1];
+    return c->slot_of[channel];
 }
 
-static int add_role(struct slot *s, size_t pair, int is_b)
+static int add_link(qev_correlator *c, int later, int earlier, size_t pair, int sign)
 {
-    if (s->nroles == sizeof s->roles / sizeof *s->roles)
+    struct links *l = &c->links[later][earlier];
+    if (!later || !earlier || l->n == MAX_LINKS)
         return QEV_EINVAL;
-    s->roles[s->nroles++] = (struct role){pair, is_b};
+    l->l[l->n++] = (struct link){(uint16_t)pair, (int8_t)sign};
     return QEV_OK;
 }
 
-static int assign_roles(qev_correlator *c)
+static int build_links(qev_correlator *c)
 {
     for (size_t p = 0; p < c->npairs; p++) {
-        int rc = add_role(slot_for(c, c->pairs[p].a), p, 0);
-        if (rc == QEV_OK && c->pairs[p].a != c->pairs[p].b)
-            rc = add_role(slot_for(c, c->pairs[p].b), p, 1);
+        int a = slot_for(c, c->pairs[p].a), b = slot_for(c, c->pairs[p].b);
+        int rc = add_link(c, b, a, p, 1);
+        if (rc == QEV_OK)
+            rc = add_link(c, a, b, p, -1);
         if (rc != QEV_OK)
             return rc;
     }
@@ -114,7 +106,7 @@ qev_correlator *qev_correlator_new(const qev_corr_pair *pairs, size_t npairs, in
                                    int64_t half_bins, enum qev_corr_mode mode, int64_t own_from,
                                    int64_t own_to)
 {
-    if (npairs == 0 || bin <= 0 || half_bins < 0 || half_bins > (1 << 26))
+    if (npairs == 0 || npairs > 65535 || bin <= 0 || half_bins < 0 || half_bins > (1 << 26))
         return NULL;
     qev_correlator *c = calloc(1, sizeof *c);
     if (!c)
@@ -126,112 +118,183 @@ qev_correlator *qev_correlator_new(const qev_corr_pair *pairs, size_t npairs, in
     c->nbins = (size_t)(2 * half_bins + 1);
     int64_t up = half_bins * bin - c->half + bin - 1, down = half_bins * bin + c->half;
     c->reach = up > down ? up : down;
+    c->offset = half_bins * bin + c->half;
+    c->magic = bin > 1 ? UINT64_MAX / (uint64_t)bin + 1 : 0; /* 0: bins of 1 ps */
     c->mode = mode;
     c->own_from = own_from;
     c->own_to = own_to;
+    c->owns_all = own_from == INT64_MIN && own_to == INT64_MAX;
     c->last_t = INT64_MIN;
     c->first_owned = INT64_MAX;
     c->last_owned = INT64_MIN;
     c->pairs = malloc(npairs * sizeof *pairs);
     c->counts = calloc(npairs * c->nbins, sizeof *c->counts);
     c->pending = malloc(npairs * sizeof *c->pending);
-    c->slots = calloc(2 * npairs, sizeof *c->slots);
-    if (!c->pairs || !c->counts || !c->pending || !c->slots) {
+    if (!c->pairs || !c->counts || !c->pending) {
         qev_correlator_free(c);
         return NULL;
     }
     memcpy(c->pairs, pairs, npairs * sizeof *pairs);
     for (size_t p = 0; p < npairs; p++)
         c->pending[p] = INT64_MIN;
-    if (assign_roles(c) != QEV_OK) {
+    if (build_links(c) != QEV_OK) {
         qev_correlator_free(c);
         return NULL;
     }
     return c;
 }
 
-static inline int owned(const qev_correlator *c, int64_t t)
+/* ---- the block's correlated events into the work array ---- */
+
+static int make_room(qev_correlator *c, size_t n)
 {
-    return t >= c->own_from && t < c->own_to;
+    if (c->wlen + n <= c->wcap)
+        return QEV_OK;
+    size_t cap = c->wcap ? c->wcap : 4096;
+    while (cap < c->wlen + n)
+        cap *= 2;
+    int64_t *wt = realloc(c->wt, cap * sizeof *wt);
+    if (wt)
+        c->wt = wt;
+    uint8_t *ws = realloc(c->ws, cap);
+    if (ws)
+        c->ws = ws;
+    if (!wt || !ws)
+        return QEV_ENOMEM;
+    c->wcap = cap;
+    return QEV_OK;
 }
 
-/* Pairs the event at t with the earlier events of ring; sign is +1 when the
- * event is the B side (tau = t - t_earlier), -1 when it is the A side. */
-static void pair_with_earlier(qev_correlator *c, uint64_t *counts, const struct time_ring *r,
-                              int64_t t, int sign, int symmetric)
+/* Owned events per slot, and the first and last owned time, of the events
+ * appended from index `from` on. Four interleaved tallies keep consecutive
+ * increments of one slot from waiting on each other. */
+static void count_singles(qev_correlator *c, size_t from)
 {
-    for (size_t i = r->len; i-- > 0;) {
-        int64_t te = r->t[(r->head + i) & (r->cap - 1)];
-        if (t - te > c->reach)
-            break;
-        if (!owned(c, te))
-            continue;
-        long k = bin_of(c, sign * (t - te));
-        if (k >= 0)
-            counts[k]++;
-        if (symmetric && (k = bin_of(c, te - t)) >= 0)
-            counts[k]++;
-    }
-}
-
-static void start_stop(qev_correlator *c, size_t p, int is_b, int64_t t)
-{
-    if (!is_b) {
-        c->pending[p] = t;
-        return;
-    }
-    if (c->pending[p] == INT64_MIN)
-        return;
-    if (owned(c, c->pending[p])) {
-        long k = bin_of(c, t - c->pending[p]);
-        if (k >= 0)
-            c->counts[p * c->nbins + (size_t)k]++;
-    }
-    c->pending[p] = INT64_MIN;
-}
-
-static int add_event(qev_correlator *c, int64_t t, struct slot *s)
-{
-    for (size_t i = 0; i < s->nroles; i++) {
-        size_t p = s->roles[i].pair;
-        uint64_t *counts = c->counts + p * c->nbins;
-        const qev_corr_pair *pr = &c->pairs[p];
-        if (c->mode == QEV_CORR_START_STOP) {
-            start_stop(c, p, s->roles[i].is_b, t);
-        } else if (pr->a == pr->b) {
-            pair_with_earlier(c, counts, &s->ring, t, 1, 1);
-        } else {
-            uint16_t other = s->roles[i].is_b ? pr->a : pr->b;
-            const struct slot *o = &c->slots[c->slot_of[other] - 1];
-            pair_with_earlier(c, counts, &o->ring, t, s->roles[i].is_b ? 1 : -1, 0);
+    uint64_t tally[4][MAX_SLOTS + 1] = {{0}};
+    size_t i = from;
+    if (c->owns_all) {
+        for (; i + 4 <= c->wlen; i += 4)
+            for (int k = 0; k < 4; k++)
+                tally[k][c->ws[i + (size_t)k]]++;
+        for (; i < c->wlen; i++)
+            tally[0][c->ws[i]]++;
+        if (from < c->wlen) {
+            c->first_owned = c->wt[from] < c->first_owned ? c->wt[from] : c->first_owned;
+            c->last_owned = c->wt[c->wlen - 1];
+        }
+    } else {
+        for (; i < c->wlen; i++) {
+            if (!owned(c, c->wt[i]))
+                continue;
+            tally[0][c->ws[i]]++;
+            c->first_owned = c->wt[i] < c->first_owned ? c->wt[i] : c->first_owned;
+            c->last_owned = c->wt[i];
         }
     }
-    ring_drop_before(&s->ring, t - c->reach);
-    return ring_push(&s->ring, t);
+    for (size_t slot = 1; slot <= c->nslots; slot++)
+        c->singles[slot] += tally[0][slot] + tally[1][slot] + tally[2][slot] + tally[3][slot];
+}
+
+/* Copies the events of correlated channels, checking the order of all. */
+static int append_block(qev_correlator *c, const qev_event *ev, size_t n)
+{
+    if (make_room(c, n) != QEV_OK)
+        return QEV_ENOMEM;
+    size_t from = c->wlen, w = from;
+    int64_t last = c->last_t;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = ev[i].t;
+        if (t < last) {
+            c->disorder_at = c->seen + i;
+            return QEV_EINVAL;
+        }
+        last = t;
+        uint8_t slot = c->slot_of[ev[i].channel];
+        c->wt[w] = t;
+        c->ws[w] = slot;
+        w += slot != 0;
+    }
+    c->seen += n;
+    c->last_t = last;
+    c->wlen = w;
+    count_singles(c, from);
+    return QEV_OK;
+}
+
+/* ---- pairs ---- */
+
+static inline void count_links(qev_correlator *c, const struct links *l, int64_t d)
+{
+    for (uint8_t k = 0; k < l->n; k++) {
+        long b = bin_of(c, l->l[k].sign * d);
+        if (b >= 0)
+            c->counts[(size_t)l->l[k].pair * c->nbins + (size_t)b]++;
+    }
+}
+
+/* Pairs the event at i with the earlier ones from j down, within reach. */
+static void look_back_from(qev_correlator *c, size_t i, size_t j)
+{
+    int64_t t = c->wt[i];
+    const struct links *row = c->links[c->ws[i]];
+    while (j-- > 0) {
+        int64_t d = t - c->wt[j];
+        if (d > c->reach)
+            break;
+        const struct links *l = &row[c->ws[j]];
+        if (l->n && owned(c, c->wt[j]))
+            count_links(c, l, d);
+    }
+}
+
+static void look_back(qev_correlator *c, size_t from)
+{
+    for (size_t i = from; i < c->wlen; i++)
+        look_back_from(c, i, i);
+}
+
+/* Keeps only the events the next block can reach. */
+static void trim(qev_correlator *c)
+{
+    size_t keep = c->wlen;
+    while (keep > 0 && c->wt[keep - 1] >= c->last_t - c->reach)
+        keep--;
+    memmove(c->wt, c->wt + keep, (c->wlen - keep) * sizeof *c->wt);
+    memmove(c->ws, c->ws + keep, c->wlen - keep);
+    c->wlen -= keep;
+}
+
+/* ---- start-stop, event by event ---- */
+
+static void start_stop(qev_correlator *c, size_t from)
+{
+    for (size_t i = from; i < c->wlen; i++) {
+        uint16_t channel = c->channel_of[c->ws[i]];
+        int64_t t = c->wt[i];
+        for (size_t p = 0; p < c->npairs; p++) {
+            if (channel == c->pairs[p].a) {
+                c->pending[p] = t;
+            } else if (channel == c->pairs[p].b && c->pending[p] != INT64_MIN) {
+                long k = owned(c, c->pending[p]) ? bin_of(c, t - c->pending[p]) : -1;
+                if (k >= 0)
+                    c->counts[p * c->nbins + (size_t)k]++;
+                c->pending[p] = INT64_MIN;
+            }
+        }
+    }
 }
 
 int qev_correlator_add(qev_correlator *c, const qev_event *ev, size_t n)
 {
-    for (size_t i = 0; i < n; i++, c->seen++) {
-        int64_t t = ev[i].t;
-        if (t < c->last_t) {
-            c->disorder_at = c->seen;
-            return QEV_EINVAL;
-        }
-        c->last_t = t;
-        uint16_t idx = c->slot_of[ev[i].channel];
-        if (!idx)
-            continue;
-        struct slot *s = &c->slots[idx - 1];
-        if (owned(c, t)) {
-            s->singles++;
-            c->first_owned = t < c->first_owned ? t : c->first_owned;
-            c->last_owned = t;
-        }
-        int rc = add_event(c, t, s);
-        if (rc != QEV_OK)
-            return rc;
-    }
+    size_t from = c->wlen;
+    int rc = append_block(c, ev, n);
+    if (rc != QEV_OK)
+        return rc;
+    if (c->mode == QEV_CORR_START_STOP)
+        start_stop(c, from);
+    else
+        look_back(c, from);
+    trim(c);
     return QEV_OK;
 }
 
@@ -245,7 +308,7 @@ const uint64_t *qev_correlator_counts(const qev_correlator *c, size_t pair)
 
 uint64_t qev_correlator_singles(const qev_correlator *c, uint16_t channel)
 {
-    return c->slot_of[channel] ? c->slots[c->slot_of[channel] - 1].singles : 0;
+    return c->singles[c->slot_of[channel]] * (c->slot_of[channel] != 0);
 }
 
 void qev_correlator_span(const qev_correlator *c, int64_t *first, int64_t *last)
@@ -258,9 +321,8 @@ void qev_correlator_free(qev_correlator *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; c->slots && i < c->nslots; i++)
-        free(c->slots[i].ring.t);
-    free(c->slots);
+    free(c->wt);
+    free(c->ws);
     free(c->pairs);
     free(c->counts);
     free(c->pending);
