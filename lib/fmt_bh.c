@@ -73,11 +73,11 @@ static int spc_record(struct spc_state *s, qtag_counts *c, uint32_t rec, qev_eve
     return 1;
 }
 
-/* Facts known only at the end go into the reader's metadata, for callers that
- * look at it after reading. */
-static void spc_closing_facts(qtag_reader *r, const struct spc_state *s)
+/* GAP records mean the card lost data: their count closes the segment. */
+static void spc_describe(const qtag_reader *r, qev_meta *closing)
 {
-    qev_meta_setf(r->meta, "spc.gap_records", "%" PRIu64, s->gaps);
+    const struct spc_state *s = r->state;
+    qev_meta_setf(closing, "spc.gap_records", "%" PRIu64, s->gaps);
 }
 
 static long spc_decode(qtag_reader *r, qev_event *out, size_t cap)
@@ -87,7 +87,6 @@ static long spc_decode(qtag_reader *r, qev_event *out, size_t cap)
     if (avail == 0) {
         if (r->err.status)
             return r->err.status;
-        spc_closing_facts(r, s);
         return qtag_records_end(r);
     }
     const uint8_t *p = qev_input_data(&r->in);
@@ -251,5 +250,5 @@ static int spc_open(qtag_reader *r)
 
 const struct qtag_format qtag_fmt_spc = {
     "spc", "Becker & Hickl SPC-130/140/150/160/830/180 FIFO (.spc, with its .set)", ".spc",
-    NULL, spc_open, spc_decode, free_state,
+    NULL, spc_open, spc_decode, free_state, spc_describe,
 };

@@ -58,6 +58,13 @@ static int qutag_record(struct qutag_state *s, qtag_counts *c, const uint8_t *p,
     return 1;
 }
 
+/* quTAG files may be slightly out of time order: how often closes the segment. */
+static void qutag_describe(const qtag_reader *r, qev_meta *closing)
+{
+    const struct qutag_state *s = r->state;
+    qev_meta_setf(closing, "qutag.backward_records", "%" PRIu64, s->backward);
+}
+
 static long qutag_decode(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct qutag_state *s = r->state;
@@ -65,8 +72,6 @@ static long qutag_decode(qtag_reader *r, qev_event *out, size_t cap)
     if (avail == 0) {
         if (r->err.status)
             return r->err.status;
-        /* known only at the end: kept for callers that read the metadata then */
-        qev_meta_setf(r->meta, "qutag.backward_records", "%" PRIu64, s->backward);
         return qtag_records_end(r);
     }
     const uint8_t *p = qev_input_data(&r->in);
@@ -131,5 +136,5 @@ static int qutag_open(qtag_reader *r)
 
 const struct qtag_format qtag_fmt_qutag = {
     "qutag", "qutools quTAG binary (FORMAT_BINARY: 40-byte header, 10-byte records)", "",
-    qutag_probe, qutag_open, qutag_decode, free_state,
+    qutag_probe, qutag_open, qutag_decode, free_state, qutag_describe,
 };

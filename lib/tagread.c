@@ -183,6 +183,8 @@ void qtag_describe_counts(const qtag_reader *r, qev_meta *m)
         qev_meta_setf(m, "source_invalid_records", "%" PRIu64, c->invalid);
     if (c->truncated)
         qev_meta_set(m, "truncated", "1");
+    if (r->fmt && r->fmt->describe)
+        r->fmt->describe(r, m);
 }
 
 void qtag_close(qtag_reader *r)

@@ -18,6 +18,9 @@ struct qtag_format {
     /* Decodes records into up to cap events: >= 0 events, QEV_END, error. */
     long (*decode)(qtag_reader *r, qev_event *out, size_t cap);
     void (*free_state)(void *state);
+    /* Optional: adds facts known only at the end (counts of this format's own
+     * record classes) to the closing metadata. */
+    void (*describe)(const qtag_reader *r, qev_meta *closing);
 };
 
 struct qtag_reader {
