@@ -700,5 +700,5 @@ static int ph5_probe(const uint8_t *h, size_t n)
 
 const struct qtag_format qtag_fmt_phdf5 = {
     "phdf5", "Photon-HDF5 (.h5 .hdf5) through libhdf5, single spot", ".h5 .hdf5",
-    ph5_probe, ph5_open, ph5_decode, free_state,
+    ph5_probe, ph5_open, ph5_decode, free_state, NULL,
 };

@@ -104,7 +104,7 @@ static int raw_open(qtag_reader *r)
 
 const struct qtag_format qtag_fmt_raw = {
     "raw", "raw records: int64 time + uint16 (or --channel-bytes 4) channel, no header", "",
-    NULL, raw_open, raw_decode, free_state,
+    NULL, raw_open, raw_decode, free_state, NULL,
 };
 
 /* ---- raw16 ---- */
@@ -216,5 +216,5 @@ static int raw16_open(qtag_reader *r)
 
 const struct qtag_format qtag_fmt_raw16 = {
     "raw16", "qcat -O raw records: int64 time_ps, uint16 channel, kind, flags, uint32 aux", "",
-    NULL, raw16_open, raw16_decode, free_state,
+    NULL, raw16_open, raw16_decode, free_state, NULL,
 };
