@@ -2,17 +2,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "coinc.h"
 #include "corrhist.h"
+#include "corrstats.h"
+#include "filter.h"
+#include "sink.h"
 
 static const char usage[] =
     "Usage: qcorr hist [OPTION]... [FILE]\n"
+    "       qcorr coinc [OPTION]... [FILE]\n"
+    "       qcorr stats [OPTION]... [FILE]\n"
     "       qcorr merge [OPTION]... PARTIAL...\n"
-    "Cross- and auto-correlation histograms (g2) of a time-ordered QEV stream, and\n"
-    "exact merges of partial results from shards of one acquisition.\n"
+    "Correlation histograms (g2), coincidence groups, coincidence statistics of a\n"
+    "time-ordered QEV stream, and exact merges of partial results from shards.\n"
     "\n"
     "qcorr hist:\n"
     "  -p, --pair=A:B         correlate channel B against A (tau = t_B - t_A); repeat\n"
@@ -26,6 +33,25 @@ static const char usage[] =
     "      --own=FROM:TO      count singles and pairs whose earlier event lies in\n"
     "                         [FROM, TO), for shards that overlap by the range\n"
     "\n"
+    "qcorr coinc (writes a QEV stream of coincidence groups) and qcorr stats:\n"
+    "  -w, --window=T         full width of the coincidence window, both ends\n"
+    "                         included (default 1ns)\n"
+    "  -d, --delay=CH:T       delay of channel CH: its times count as t - T (repeat)\n"
+    "  -C, --channels=LIST    coinc: channels that take part (default: all photons)\n"
+    "      --min-fold=N       coinc: channels a group must span (default 2)\n"
+    "      --group-time=WHICH coinc --collapse: first, last or mean of the group\n"
+    "      --collapse=CH      coinc: one event per group on channel CH, value = fold\n"
+    "      --delayed=T        coinc: shift every channel but the herald (the lowest\n"
+    "                         of --channels) by T: the accidentals stream\n"
+    "  -p, --pair=A:B         stats: herald A, signal B (repeat; default 1:2)\n"
+    "      --accidental-delay=T  stats: the delayed window sits T after the peak\n"
+    "                         (default 20ns)\n"
+    "      --accidentals=FROM stats: singles, offpeak or delayed: which estimate\n"
+    "                         CAR and heralding subtract (default singles)\n"
+    "      --dark=CH:RATE     stats: dark count rate of CH in Hz, for heralding\n"
+    "  -e, --every=T          stats: a time series, one row per interval\n"
+    "      --prom             stats: Prometheus text format\n"
+    "\n"
     "Output (both subcommands; TSV by default):\n"
     "  -j, --json             one JSON document\n"
     "      --svg              an SVG plot of g2\n"
@@ -36,9 +62,23 @@ static const char usage[] =
     "\n"
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error.\n";
 
-enum { OPT_START_STOP = CLI_OPT_FIRST_TOOL_OPTION, OPT_EDGE, OPT_DURATION, OPT_OWN, OPT_SVG,
-       OPT_PARTIAL };
-enum output_form { FORM_TSV, FORM_JSON, FORM_SVG, FORM_PARTIAL };
+enum {
+    OPT_START_STOP = CLI_OPT_FIRST_TOOL_OPTION,
+    OPT_EDGE,
+    OPT_DURATION,
+    OPT_OWN,
+    OPT_SVG,
+    OPT_PARTIAL,
+    OPT_MIN_FOLD,
+    OPT_GROUP_TIME,
+    OPT_COLLAPSE,
+    OPT_DELAYED,
+    OPT_ACC_DELAY,
+    OPT_ACCIDENTALS,
+    OPT_DARK,
+    OPT_PROM,
+};
+enum output_form { FORM_TSV, FORM_JSON, FORM_SVG, FORM_PARTIAL, FORM_PROM };
 #define MAX_PAIRS 16
 
 struct corr_opts {
@@ -48,6 +88,16 @@ struct corr_opts {
     int start_stop, edge, own_set;
     enum output_form form;
     const char *output;
+    /* coincidences */
+    int64_t window, delayed, every;
+    int64_t delay[65536];
+    uint8_t takes_part[65536];
+    int channels_set, collapse;
+    unsigned min_fold;
+    uint16_t collapse_channel;
+    enum qev_group_time group_time;
+    qev_stats_params sp;
+    double dark[65536];
 };
 
 static uint16_t parse_channel(const char *opt, const char *s, char **end)
@@ -96,35 +146,103 @@ static void set_form(struct corr_opts *o, enum output_form f, int *set)
     *set = 1;
 }
 
-static void parse_args(int argc, char **argv, struct corr_opts *o)
+static void add_delay(struct corr_opts *o, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"pair", required_argument, NULL, 'p'},   {"bin", required_argument, NULL, 'b'},
-        {"range", required_argument, NULL, 'r'},  {"start-stop", no_argument, NULL, OPT_START_STOP},
-        {"edge", no_argument, NULL, OPT_EDGE},    {"duration", required_argument, NULL, OPT_DURATION},
-        {"own", required_argument, NULL, OPT_OWN}, {"json", no_argument, NULL, 'j'},
-        {"svg", no_argument, NULL, OPT_SVG},      {"partial", no_argument, NULL, OPT_PARTIAL},
-        {"output", required_argument, NULL, 'o'}, CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0}};
-    *o = (struct corr_opts){.bin = 100, .range = 100000, .duration = -1,
-                            .own_from = INT64_MIN, .own_to = INT64_MAX};
-    int c, form_set = 0;
-    while ((c = getopt_long(argc, argv, "p:b:r:jo:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p': add_pair(o, optarg); break;
-        case 'b': o->bin = cli_time("--bin", optarg); break;
-        case 'r': o->range = cli_time("--range", optarg); break;
-        case OPT_START_STOP: o->start_stop = 1; break;
-        case OPT_EDGE: o->edge = 1; break;
-        case OPT_DURATION: o->duration = cli_time("--duration", optarg); break;
-        case OPT_OWN: parse_own(o, optarg); break;
-        case 'j': set_form(o, FORM_JSON, &form_set); break;
-        case OPT_SVG: set_form(o, FORM_SVG, &form_set); break;
-        case OPT_PARTIAL: set_form(o, FORM_PARTIAL, &form_set); break;
-        case 'o': o->output = optarg; break;
-        default: cli_common_option(c, usage);
-        }
+    char *end;
+    uint16_t ch = parse_channel("--delay", arg, &end);
+    if (*end != ':')
+        cli_usage_error("--delay: '%s' is not CH:T", arg);
+    o->delay[ch] = cli_time("--delay", end + 1);
+}
+
+static void add_dark(struct corr_opts *o, const char *arg)
+{
+    char *end;
+    uint16_t ch = parse_channel("--dark", arg, &end);
+    if (*end != ':')
+        cli_usage_error("--dark: '%s' is not CH:RATE", arg);
+    o->dark[ch] = cli_real("--dark", end + 1, "Hz cps /s", 0, 1e13);
+}
+
+static void set_channels(struct corr_opts *o, const char *list)
+{
+    qev_filter f;
+    qev_filter_init(&f);
+    if (qev_filter_add_channels(&f, list) != QEV_OK)
+        cli_usage_error("--channels: '%s' is not a list like 1,3,5-8", list);
+    for (size_t ch = 0; ch < 65536; ch++)
+        o->takes_part[ch] = f.channels[ch >> 3] >> (ch & 7) & 1;
+    o->channels_set = 1;
+}
+
+static enum qev_group_time parse_group_time(const char *s)
+{
+    if (strcmp(s, "first") == 0)
+        return QEV_GROUP_FIRST;
+    if (strcmp(s, "last") == 0)
+        return QEV_GROUP_LAST;
+    if (strcmp(s, "mean") == 0)
+        return QEV_GROUP_MEAN;
+    cli_usage_error("--group-time: '%s' is not first, last or mean", s);
+}
+
+static int parse_estimate(const char *s)
+{
+    static const char *const names[] = {"singles", "offpeak", "delayed"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", s);
+}
+
+static void defaults(struct corr_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->bin = 100;
+    o->range = 100000;
+    o->duration = -1;
+    o->own_from = INT64_MIN;
+    o->own_to = INT64_MAX;
+    o->window = 1000;
+    o->min_fold = 2;
+    o->sp.accidental_delay = 20000;
+}
+
+static void tool_option(struct corr_opts *o, int c, int *form_set)
+{
+    switch (c) {
+    case 'p': add_pair(o, optarg); break;
+    case 'b': o->bin = cli_time("--bin", optarg); break;
+    case 'r': o->range = cli_time("--range", optarg); break;
+    case OPT_START_STOP: o->start_stop = 1; break;
+    case OPT_EDGE: o->edge = 1; break;
+    case OPT_DURATION: o->duration = cli_time("--duration", optarg); break;
+    case OPT_OWN: parse_own(o, optarg); break;
+    case 'j': set_form(o, FORM_JSON, form_set); break;
+    case OPT_SVG: set_form(o, FORM_SVG, form_set); break;
+    case OPT_PARTIAL: set_form(o, FORM_PARTIAL, form_set); break;
+    case OPT_PROM: set_form(o, FORM_PROM, form_set); break;
+    case 'o': o->output = optarg; break;
+    case 'w': o->window = cli_time("--window", optarg); break;
+    case 'd': add_delay(o, optarg); break;
+    case 'C': set_channels(o, optarg); break;
+    case OPT_MIN_FOLD: o->min_fold = (unsigned)cli_int("--min-fold", optarg, 2, 64); break;
+    case OPT_GROUP_TIME: o->group_time = parse_group_time(optarg); break;
+    case OPT_COLLAPSE:
+        o->collapse = 1;
+        o->collapse_channel = (uint16_t)cli_int("--collapse", optarg, 0, 65535);
+        break;
+    case OPT_DELAYED: o->delayed = cli_time("--delayed", optarg); break;
+    case OPT_ACC_DELAY: o->sp.accidental_delay = cli_time("--accidental-delay", optarg); break;
+    case OPT_ACCIDENTALS: o->sp.use = parse_estimate(optarg); break;
+    case OPT_DARK: add_dark(o, optarg); break;
+    case 'e': o->every = cli_time("--every", optarg); break;
+    default: cli_common_option(c, usage);
     }
+}
+
+static void check_args(struct corr_opts *o)
+{
     if (o->npairs == 0)
         add_pair(o, "1:2");
     if (o->bin <= 0 || o->range < 0)
@@ -134,19 +252,80 @@ static void parse_args(int argc, char **argv, struct corr_opts *o)
     for (size_t i = 0; o->start_stop && i < o->npairs; i++)
         if (o->pairs[i].a == o->pairs[i].b)
             cli_usage_error("--start-stop needs two different channels");
+    if (o->window < 0 || o->window > 1000000000)
+        cli_usage_error("--window must be between 0 and 1 ms");
+    if (o->every < 0)
+        cli_usage_error("--every must be positive");
+    if (o->sp.accidental_delay == 0)
+        cli_usage_error("--accidental-delay must not be 0");
+    if (o->delayed && !o->channels_set)
+        cli_usage_error("--delayed needs --channels: the first listed is the herald");
 }
 
-static void write_result(const struct corr_opts *o, const qev_partial *p)
+static void parse_args(int argc, char **argv, struct corr_opts *o)
+{
+    static const struct option longopts[] = {
+        {"pair", required_argument, NULL, 'p'},
+        {"bin", required_argument, NULL, 'b'},
+        {"range", required_argument, NULL, 'r'},
+        {"start-stop", no_argument, NULL, OPT_START_STOP},
+        {"edge", no_argument, NULL, OPT_EDGE},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"own", required_argument, NULL, OPT_OWN},
+        {"json", no_argument, NULL, 'j'},
+        {"svg", no_argument, NULL, OPT_SVG},
+        {"partial", no_argument, NULL, OPT_PARTIAL},
+        {"prom", no_argument, NULL, OPT_PROM},
+        {"output", required_argument, NULL, 'o'},
+        {"window", required_argument, NULL, 'w'},
+        {"delay", required_argument, NULL, 'd'},
+        {"channels", required_argument, NULL, 'C'},
+        {"min-fold", required_argument, NULL, OPT_MIN_FOLD},
+        {"group-time", required_argument, NULL, OPT_GROUP_TIME},
+        {"collapse", required_argument, NULL, OPT_COLLAPSE},
+        {"delayed", required_argument, NULL, OPT_DELAYED},
+        {"accidental-delay", required_argument, NULL, OPT_ACC_DELAY},
+        {"accidentals", required_argument, NULL, OPT_ACCIDENTALS},
+        {"dark", required_argument, NULL, OPT_DARK},
+        {"every", required_argument, NULL, 'e'},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    defaults(o);
+    int c, form_set = 0;
+    while ((c = getopt_long(argc, argv, "p:b:r:jo:w:d:C:e:hV", longopts, NULL)) != -1)
+        tool_option(o, c, &form_set);
+    check_args(o);
+}
+
+static int is_stats(const qev_partial *p) { return qev_partial_get(p, "window_ps", NULL) != NULL; }
+
+static void write_result(const struct corr_opts *o, const qev_partial *p, const char *source)
 {
     FILE *out = cli_output_stream(o->output, 0);
     if (o->form == FORM_PARTIAL)
         qev_partial_write(p, out);
+    else if (is_stats(p) && o->form == FORM_JSON)
+        qev_stats_write_json(out, p);
+    else if (is_stats(p) && o->form == FORM_PROM)
+        qev_stats_write_prom(out, p, source);
+    else if (is_stats(p))
+        qev_stats_write_text(out, p);
     else if (o->form == FORM_JSON)
         qev_hist_write_json(out, p);
     else if (o->form == FORM_SVG)
         qev_hist_write_svg(out, p, o->edge);
+    else if (o->form == FORM_PROM)
+        cli_usage_error("--prom is for qcorr stats");
     else
         qev_hist_write_tsv(out, p, o->edge);
+}
+
+_Noreturn static void die_disorder(const qev_reader *r, uint64_t at)
+{
+    cli_die(qev_reader_name(r),
+            "event %" PRIu64 " goes back in time; sort the stream with qcat --merge or qcal "
+            "apply first",
+            at);
 }
 
 /* The owned interval from --own, or from a shard's metadata. */
@@ -169,37 +348,238 @@ static void warn_comb(const struct corr_opts *o, const qev_reader *r)
                  o->bin, q);
 }
 
+static qev_correlator *new_correlator(const struct corr_opts *o, int64_t bin, int64_t half,
+                                      int start_stop)
+{
+    qev_correlator *c = qev_correlator_new(o->pairs, o->npairs, bin, half,
+                                           start_stop ? QEV_CORR_START_STOP : QEV_CORR_ALL,
+                                           o->own_from, o->own_to);
+    if (!c)
+        cli_die(NULL, "out of memory");
+    return c;
+}
+
 static void run_hist(struct corr_opts *o, const char *path)
 {
     qev_reader *r = cli_reader(path);
     owned_interval(o, qev_reader_meta(r));
     warn_comb(o, r);
     int64_t half = (o->range + o->bin / 2) / o->bin;
-    qev_correlator *c = qev_correlator_new(o->pairs, o->npairs, o->bin, half,
-                                           o->start_stop ? QEV_CORR_START_STOP : QEV_CORR_ALL,
-                                           o->own_from, o->own_to);
-    if (!c)
-        cli_die(NULL, "out of memory");
+    qev_correlator *c = new_correlator(o, o->bin, half, o->start_stop);
     const qev_event *ev;
     long n;
-    while ((n = qev_read(r, &ev)) >= 0) {
+    while ((n = qev_read(r, &ev)) >= 0)
         if (qev_correlator_add(c, ev, (size_t)n) != QEV_OK)
-            cli_die(qev_reader_name(r),
-                    "event %" PRIu64 " goes back in time; sort the stream with qcat --merge "
-                    "or qcal apply first",
-                    qev_correlator_disorder_at(c));
-    }
+            die_disorder(r, qev_correlator_disorder_at(c));
     cli_check_read(r, n);
-    cli_reader_close(r);
     qev_partial *p = qev_hist_partial(c, o->pairs, o->npairs, o->bin, half,
                                       o->start_stop ? QEV_CORR_START_STOP : QEV_CORR_ALL,
                                       o->duration);
     if (!p)
         cli_die(NULL, "out of memory");
-    write_result(o, p);
+    write_result(o, p, qev_reader_name(r));
+    cli_reader_close(r);
     qev_partial_free(p);
     qev_correlator_free(c);
 }
+
+/* ---- stats ---- */
+
+static void stats_params(struct corr_opts *o, const qev_reader *r)
+{
+    const char *res = qev_meta_get(qev_reader_meta(r), "resolution_ps");
+    long long q = res ? atoll(res) : 1;
+    o->sp.window = o->window;
+    o->sp.resolution = q > 0 ? q : 1;
+    for (size_t i = 0; i < o->npairs; i++) {
+        o->sp.delay[i] = o->delay[o->pairs[i].b] - o->delay[o->pairs[i].a];
+        o->sp.dark_a_uhz[i] = (int64_t)llround(o->dark[o->pairs[i].a] * 1e6);
+        o->sp.dark_b_uhz[i] = (int64_t)llround(o->dark[o->pairs[i].b] * 1e6);
+    }
+}
+
+static qev_partial *stats_snapshot(const struct corr_opts *o, const qev_correlator *c,
+                                   int64_t half, int64_t duration)
+{
+    qev_partial *p = qev_hist_partial(c, o->pairs, o->npairs, 1, half, QEV_CORR_ALL, duration);
+    if (!p || qev_stats_partial(p, &o->sp, o->npairs) != QEV_OK)
+        cli_die(NULL, "out of memory");
+    return p;
+}
+
+struct series {
+    const struct corr_opts *o;
+    qev_correlator *c;
+    int64_t half, start;
+    int started;
+    FILE *out;
+};
+
+/* One interval: a fresh correlator per interval, fed from its start with the
+ * events that may still pair into it, owning only the interval. */
+static void series_row(struct series *s, int64_t end)
+{
+    qev_partial *p = stats_snapshot(s->o, s->c, s->half, end - s->start);
+    qev_stats_write_tsv_row(s->out, p, s->start, end);
+    qev_partial_free(p);
+}
+
+static void series_add(struct series *s, const qev_event *ev, size_t n, const qev_reader *r)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (!s->started) {
+            s->start = ev[i].t - (ev[i].t % s->o->every + s->o->every) % s->o->every;
+            s->started = 1;
+        }
+        int64_t end = s->start + s->o->every;
+        size_t j = i;
+        while (j < n && ev[j].t < end)
+            j++;
+        if (qev_correlator_add(s->c, ev + i, j - i) != QEV_OK)
+            die_disorder(r, qev_correlator_disorder_at(s->c));
+        i = j;
+        if (i < n) {
+            series_row(s, end);
+            qev_correlator_free(s->c);
+            s->c = qev_correlator_new(s->o->pairs, s->o->npairs, 1, s->half, QEV_CORR_ALL, end,
+                                      end + s->o->every);
+            if (!s->c)
+                cli_die(NULL, "out of memory");
+            s->start = end;
+        }
+    }
+}
+
+static void run_stats(struct corr_opts *o, const char *path)
+{
+    qev_reader *r = cli_reader(path);
+    owned_interval(o, qev_reader_meta(r));
+    stats_params(o, r);
+    int64_t half = qev_stats_reach(&o->sp, o->npairs);
+    struct series s = {o, new_correlator(o, 1, half, 0), half, 0, 0, NULL};
+    if (o->every) {
+        s.out = cli_output_stream(o->output, 0);
+        qev_stats_write_tsv_header(s.out);
+    }
+    const qev_event *ev;
+    long n;
+    while ((n = qev_read(r, &ev)) >= 0) {
+        if (o->every)
+            series_add(&s, ev, (size_t)n, r);
+        else if (qev_correlator_add(s.c, ev, (size_t)n) != QEV_OK)
+            die_disorder(r, qev_correlator_disorder_at(s.c));
+    }
+    cli_check_read(r, n);
+    if (o->every && s.started) {
+        int64_t first, last;
+        qev_correlator_span(s.c, &first, &last);
+        series_row(&s, last >= s.start ? last + 1 : s.start);
+    } else if (!o->every) {
+        qev_partial *p = stats_snapshot(o, s.c, half, o->duration);
+        write_result(o, p, qev_reader_name(r));
+        qev_partial_free(p);
+    }
+    cli_reader_close(r);
+    qev_correlator_free(s.c);
+}
+
+/* ---- coincidence groups ---- */
+
+static int write_events(void *ctx, const qev_event *ev, size_t n)
+{
+    sink_events(ctx, ev, n);
+    return QEV_OK;
+}
+
+static void coinc_channels(struct corr_opts *o, const struct qev_coinc_opts *co, int64_t *delay)
+{
+    int herald = -1;
+    for (size_t ch = 0; ch < 65536; ch++) {
+        delay[ch] = o->delay[ch];
+        if (!co->takes_part[ch])
+            continue;
+        if (herald < 0)
+            herald = (int)ch;
+        else
+            delay[ch] -= o->delayed; /* t - (d - D) = t - d + D: later by D */
+    }
+}
+
+static qev_meta *coinc_meta(const struct corr_opts *o, const qev_reader *r)
+{
+    qev_meta *m = qev_meta_dup(qev_reader_meta(r));
+    if (!m)
+        cli_die(NULL, "out of memory");
+    uint8_t fields = 0;
+    qev_meta_fields(m, &fields);
+    fields = o->collapse ? QEV_F_VALUE : (uint8_t)(fields | QEV_F_GROUP);
+    char names[64];
+    qev_fields_string(fields, names, sizeof names);
+    qev_meta_set(m, "fields", names);
+    qev_meta_setf(m, "coincidence_window_ps", "%" PRId64, o->window);
+    qev_meta_setf(m, "coincidence_min_fold", "%u", o->min_fold);
+    if (o->delayed)
+        qev_meta_setf(m, "coincidence_delayed_ps", "%" PRId64, o->delayed);
+    qev_meta_set(m, "coincidence_rule", "a group starts at the earliest unused event and takes "
+                                        "every event with 2 (t - t_first) <= window after delays");
+    return m;
+}
+
+static void coinc_closing(struct sink *s, const qev_coinc_counts *k)
+{
+    qev_meta *m = qev_meta_new();
+    if (!m)
+        cli_die(NULL, "out of memory");
+    qev_meta_setf(m, "coincidence_events_in", "%" PRIu64, k->in);
+    qev_meta_setf(m, "coincidence_events_ignored", "%" PRIu64, k->ignored);
+    qev_meta_setf(m, "coincidence_events_grouped", "%" PRIu64, k->grouped);
+    qev_meta_setf(m, "coincidence_events_dropped", "%" PRIu64, k->dropped);
+    qev_meta_setf(m, "coincidence_groups", "%" PRIu64, k->groups);
+    sink_closing(s, m);
+    qev_meta_free(m);
+}
+
+static void run_coinc(struct corr_opts *o, const char *path)
+{
+    static int64_t delay[65536];
+    static uint8_t photons[65536];
+    qev_reader *r = cli_reader(path);
+    struct qev_coinc_opts co = {o->window, o->min_fold, delay,
+                                o->channels_set ? o->takes_part : photons, o->collapse,
+                                o->group_time, o->collapse_channel};
+    if (!o->channels_set)
+        memset(photons, 1, sizeof photons);
+    coinc_channels(o, &co, delay);
+    qev_coinc *c = qev_coinc_new(&co);
+    if (!c)
+        cli_die(NULL, "out of memory");
+    struct sink *s = sink_open(SINK_QEV, o->output, 0);
+    qev_meta *m = coinc_meta(o, r);
+    sink_segment(s, m, NULL);
+    qev_meta_free(m);
+    const qev_event *ev;
+    long n;
+    while ((n = qev_read(r, &ev)) >= 0) {
+        size_t kept = 0;
+        qev_event *photon_only = (qev_event *)ev; /* the reader's block: filter in place */
+        for (long i = 0; i < n; i++)
+            if (o->channels_set || ev[i].kind == QEV_PHOTON)
+                photon_only[kept++] = ev[i];
+        if (qev_coinc_add(c, photon_only, kept, write_events, s) == QEV_EINVAL)
+            die_disorder(r, qev_coinc_disorder_at(c));
+    }
+    cli_check_read(r, n);
+    if (qev_coinc_finish(c, write_events, s) != QEV_OK)
+        cli_die(NULL, "out of memory");
+    qev_coinc_counts k = qev_coinc_get_counts(c);
+    coinc_closing(s, &k);
+    sink_close(s);
+    cli_reader_close(r);
+    qev_coinc_free(c);
+}
+
+/* ---- merge ---- */
 
 static qev_partial *load_partial(const char *path)
 {
@@ -210,7 +590,9 @@ static qev_partial *load_partial(const char *path)
     qev_partial *p = qev_partial_read(f, why, sizeof why);
     if (f != stdin)
         fclose(f);
-    if (!p || qev_hist_partial_check(p, why, sizeof why) != QEV_OK)
+    int bad = !p || (is_stats(p) ? qev_stats_partial_check(p, why, sizeof why)
+                                 : qev_hist_partial_check(p, why, sizeof why)) != QEV_OK;
+    if (bad)
         cli_die(path, "%s", why);
     return p;
 }
@@ -227,33 +609,47 @@ static void run_merge(struct corr_opts *o, char **paths, int n)
             cli_die(paths[i], "%s", why);
         qev_partial_free(p);
     }
-    write_result(o, sum);
+    write_result(o, sum, "merged");
     qev_partial_free(sum);
 }
 
+static const char *const subcommands[] = {"hist", "coinc", "stats", "merge"};
+
 int main(int argc, char **argv)
 {
-    struct corr_opts o;
+    static struct corr_opts o;
     cli_init("qcorr", argc, argv);
     if (argc < 2)
-        cli_usage_error("missing a subcommand (hist, merge)");
+        cli_usage_error("missing a subcommand (hist, coinc, stats, merge)");
     const char *cmd = argv[1];
     if (cmd[0] == '-') {
         parse_args(argc, argv, &o);
-        cli_usage_error("missing a subcommand (hist, merge)");
+        cli_usage_error("missing a subcommand (hist, coinc, stats, merge)");
     }
-    argv[1] = strcmp(cmd, "hist") == 0 ? "qcorr hist" : strcmp(cmd, "merge") == 0 ? "qcorr merge"
-                                                                                   : argv[1];
+    size_t which = 0;
+    while (which < 4 && strcmp(cmd, subcommands[which]) != 0)
+        which++;
+    if (which == 4)
+        cli_usage_error("unknown subcommand '%s' (hist, coinc, stats, merge)", cmd);
+    static char label[32];
+    snprintf(label, sizeof label, "qcorr %s", cmd);
+    argv[1] = label; /* getopt names the program by argv[0] in its messages */
     parse_args(argc - 1, argv + 1, &o);
-    if (strcmp(cmd, "hist") == 0) {
-        cli_need_input(argc - 1 - optind, usage);
-        if (argc - 1 - optind > 1)
-            cli_usage_error("qcorr hist reads one stream");
-        run_hist(&o, optind < argc - 1 ? argv[1 + optind] : "-");
-    } else if (strcmp(cmd, "merge") == 0) {
-        run_merge(&o, argv + 1 + optind, argc - 1 - optind);
-    } else {
-        cli_usage_error("unknown subcommand '%s' (hist, merge)", cmd);
+    int operands = argc - 1 - optind;
+    char **files = argv + 1 + optind;
+    if (which == 3) {
+        run_merge(&o, files, operands);
+        cli_exit(CLI_OK);
     }
+    cli_need_input(operands, usage);
+    if (operands > 1)
+        cli_usage_error("qcorr %s reads one stream", cmd);
+    const char *path = operands ? files[0] : "-";
+    if (which == 0)
+        run_hist(&o, path);
+    else if (which == 1)
+        run_coinc(&o, path);
+    else
+        run_stats(&o, path);
     cli_exit(CLI_OK);
 }

@@ -1,0 +1,196 @@
+/* Coincidence groups over delay-corrected events (see coinc.h for the rule). */
+#include "coinc.h"
+#include "reorder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OUT_CHUNK 4096
+
+struct qev_coinc {
+    qev_coinc_opts o;
+    int64_t max_delay, last_t;
+    qev_reorder *order;
+    qev_event *pending; /* corrected, in time order; [head, len) waits for its window */
+    size_t head, len, cap;
+    qev_event out[OUT_CHUNK];
+    size_t nout;
+    qev_coinc_counts counts;
+    uint64_t disorder_at;
+};
+
+qev_coinc *qev_coinc_new(const qev_coinc_opts *o)
+{
+    if (o->window < 0 || o->min_fold < 1)
+        return NULL;
+    qev_coinc *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->o = *o;
+    c->max_delay = INT64_MIN;
+    for (size_t ch = 0; ch < 65536; ch++)
+        if (o->takes_part[ch] && o->delay[ch] > c->max_delay)
+            c->max_delay = o->delay[ch];
+    c->last_t = INT64_MIN;
+    c->order = qev_reorder_new();
+    if (!c->order) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void qev_coinc_free(qev_coinc *c)
+{
+    if (!c)
+        return;
+    qev_reorder_free(c->order);
+    free(c->pending);
+    free(c);
+}
+
+static int flush_out(qev_coinc *c, qev_coinc_emit emit, void *ctx)
+{
+    int rc = c->nout ? emit(ctx, c->out, c->nout) : QEV_OK;
+    c->nout = 0;
+    return rc;
+}
+
+static int put_out(qev_coinc *c, const qev_event *e, qev_coinc_emit emit, void *ctx)
+{
+    if (c->nout == OUT_CHUNK && flush_out(c, emit, ctx) != QEV_OK)
+        return QEV_EIO;
+    c->out[c->nout++] = *e;
+    return QEV_OK;
+}
+
+static unsigned distinct_channels(const qev_event *ev, size_t m)
+{
+    unsigned fold = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t j = 0;
+        while (j < i && ev[j].channel != ev[i].channel)
+            j++;
+        fold += j == i;
+    }
+    return fold;
+}
+
+static int64_t group_time(const qev_coinc *c, const qev_event *ev, size_t m)
+{
+    if (c->o.group_time == QEV_GROUP_FIRST)
+        return ev[0].t;
+    if (c->o.group_time == QEV_GROUP_LAST)
+        return ev[m - 1].t;
+    __int128 sum = 0;
+    for (size_t i = 0; i < m; i++)
+        sum += ev[i].t;
+    return (int64_t)(sum / (__int128)m); /* rounds toward the first event's side */
+}
+
+static int emit_group(qev_coinc *c, const qev_event *ev, size_t m, unsigned fold,
+                      qev_coinc_emit emit, void *ctx)
+{
+    c->counts.groups++;
+    c->counts.by_fold[fold < 8 ? fold : 8]++;
+    c->counts.grouped += m;
+    if (c->o.collapse) {
+        qev_event e = {group_time(c, ev, m), c->o.collapse_channel, QEV_PHOTON, QEV_F_VALUE, fold};
+        return put_out(c, &e, emit, ctx);
+    }
+    for (size_t i = 0; i < m; i++) {
+        qev_event e = ev[i];
+        e.flags = (uint8_t)((e.flags & ~QEV_F_GROUP) | (i == 0 ? QEV_F_GROUP : 0));
+        if (put_out(c, &e, emit, ctx) != QEV_OK)
+            return QEV_EIO;
+    }
+    return QEV_OK;
+}
+
+/* Forms the groups whose windows have closed: every event that could still
+ * join them has time >= bound. */
+static int form_groups(qev_coinc *c, int64_t bound, qev_coinc_emit emit, void *ctx)
+{
+    while (c->head < c->len) {
+        const qev_event *g = &c->pending[c->head];
+        if (bound != INT64_MAX && 2 * (bound - g[0].t) <= c->o.window)
+            break;
+        size_t m = 1;
+        while (c->head + m < c->len && 2 * (g[m].t - g[0].t) <= c->o.window)
+            m++;
+        unsigned fold = distinct_channels(g, m);
+        if (fold >= c->o.min_fold) {
+            if (emit_group(c, g, m, fold, emit, ctx) != QEV_OK)
+                return QEV_EIO;
+            c->head += m;
+        } else {
+            c->counts.dropped++;
+            c->head++;
+        }
+    }
+    return QEV_OK;
+}
+
+static int move_ready(qev_coinc *c, int64_t bound)
+{
+    if (c->head > 0 && c->head == c->len)
+        c->head = c->len = 0;
+    for (;;) {
+        if (c->cap - c->len < 1024) {
+            if (c->head) {
+                memmove(c->pending, c->pending + c->head, (c->len - c->head) * sizeof *c->pending);
+                c->len -= c->head;
+                c->head = 0;
+            }
+            size_t cap = c->cap ? 2 * c->cap : 4096;
+            qev_event *p = c->cap - c->len < 1024 ? realloc(c->pending, cap * sizeof *p) : c->pending;
+            if (!p)
+                return QEV_ENOMEM;
+            if (p != c->pending || c->cap - c->len < 1024)
+                c->cap = cap;
+            c->pending = p;
+        }
+        size_t got = qev_reorder_pop_before(c->order, bound, c->pending + c->len, c->cap - c->len);
+        c->len += got;
+        if (got == 0)
+            return QEV_OK;
+    }
+}
+
+int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, qev_coinc_emit emit, void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].t < c->last_t) {
+            c->disorder_at = c->counts.in;
+            return QEV_EINVAL;
+        }
+        c->last_t = ev[i].t;
+        c->counts.in++;
+        if (!c->o.takes_part[ev[i].channel]) {
+            c->counts.ignored++;
+            continue;
+        }
+        qev_event e = ev[i];
+        e.t -= c->o.delay[e.channel];
+        if (qev_reorder_push(c->order, &e) != QEV_OK)
+            return QEV_ENOMEM;
+    }
+    if (n == 0)
+        return QEV_OK;
+    int64_t bound = c->last_t - c->max_delay; /* no later input is corrected below this */
+    if (move_ready(c, bound) != QEV_OK)
+        return QEV_ENOMEM;
+    return form_groups(c, bound, emit, ctx);
+}
+
+int qev_coinc_finish(qev_coinc *c, qev_coinc_emit emit, void *ctx)
+{
+    if (move_ready(c, INT64_MAX) != QEV_OK)
+        return QEV_ENOMEM;
+    if (form_groups(c, INT64_MAX, emit, ctx) != QEV_OK)
+        return QEV_EIO;
+    return flush_out(c, emit, ctx);
+}
+
+qev_coinc_counts qev_coinc_get_counts(const qev_coinc *c) { return c->counts; }
+uint64_t qev_coinc_disorder_at(const qev_coinc *c) { return c->disorder_at; }

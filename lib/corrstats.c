@@ -1,0 +1,328 @@
+/* Coincidences, accidentals, CAR and heralding from a 1 ps histogram. */
+#include "corrstats.h"
+#include "corrhist.h"
+#include "report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return q * b > a ? q - 1 : q;
+}
+
+/* Multiples of r in [lo, hi]. */
+static int64_t multiples(int64_t lo, int64_t hi, int64_t r)
+{
+    if (hi < lo)
+        return 0;
+    return floor_div(hi, r) - (-floor_div(-lo, r)) + 1;
+}
+
+static int64_t half_window(int64_t window) { return window / 2; }
+
+int64_t qev_stats_reach(const qev_stats_params *sp, size_t npairs)
+{
+    int64_t h = half_window(sp->window), D = abs64(sp->accidental_delay), reach = 0;
+    for (size_t i = 0; i < npairs; i++) {
+        int64_t d = abs64(sp->delay[i]), dd = abs64(sp->delay[i] + sp->accidental_delay);
+        int64_t need = (d > dd ? d : dd) + D + 2 * h + 1;
+        reach = need > reach ? need : reach;
+    }
+    return reach;
+}
+
+int qev_stats_partial(qev_partial *p, const qev_stats_params *sp, size_t npairs)
+{
+    int ok = qev_partial_set1(p, "window_ps", QEV_MERGE_SAME, sp->window) == QEV_OK &&
+             qev_partial_set(p, "delays_ps", QEV_MERGE_SAME, sp->delay, npairs) == QEV_OK &&
+             qev_partial_set1(p, "accidental_delay_ps", QEV_MERGE_SAME, sp->accidental_delay) ==
+                 QEV_OK &&
+             qev_partial_set1(p, "resolution_ps", QEV_MERGE_SAME, sp->resolution) == QEV_OK &&
+             qev_partial_set(p, "dark_a_uhz", QEV_MERGE_SAME, sp->dark_a_uhz, npairs) == QEV_OK &&
+             qev_partial_set(p, "dark_b_uhz", QEV_MERGE_SAME, sp->dark_b_uhz, npairs) == QEV_OK &&
+             qev_partial_set1(p, "estimate", QEV_MERGE_SAME, sp->use) == QEV_OK;
+    return ok ? QEV_OK : QEV_ENOMEM;
+}
+
+/* Renames the partial's kind to "stats" by rebuilding it is not needed: the
+ * hist partial carries the stats entries, and the check looks for both. */
+int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap)
+{
+    static const char *const need[] = {"window_ps", "delays_ps", "accidental_delay_ps",
+                                       "resolution_ps", "dark_a_uhz", "dark_b_uhz", "estimate"};
+    if (qev_hist_partial_check(p, why, cap) != QEV_OK)
+        return QEV_EFORMAT;
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+        if (!qev_partial_get(p, need[i], NULL)) {
+            snprintf(why, cap, "a histogram partial without %s is not a stats partial", need[i]);
+            return QEV_EFORMAT;
+        }
+    size_t nd, npairs = qev_stats_pairs(p);
+    qev_partial_get(p, "delays_ps", &nd);
+    if (nd != npairs || qev_partial_get1(p, "bin_ps", 0) != 1) {
+        snprintf(why, cap, "the stats partial's delays or bins do not fit");
+        return QEV_EFORMAT;
+    }
+    return QEV_OK;
+}
+
+size_t qev_stats_pairs(const qev_partial *p)
+{
+    size_t n;
+    qev_partial_get(p, "pairs", &n);
+    return n / 2;
+}
+
+static const char *const estimate_names[] = {"singles", "offpeak", "delayed"};
+
+const char *qev_stats_estimate_name(const qev_partial *p)
+{
+    int64_t e = qev_partial_get1(p, "estimate", 0);
+    return e >= 0 && e < 3 ? estimate_names[e] : "singles";
+}
+
+struct hist_window {
+    const int64_t *counts;
+    int64_t half; /* counts[tau + half] holds tau */
+};
+
+static double window_sum(const struct hist_window *h, int64_t lo, int64_t hi)
+{
+    double sum = 0;
+    lo = lo < -h->half ? -h->half : lo;
+    hi = hi > h->half ? h->half : hi;
+    for (int64_t tau = lo; tau <= hi; tau++)
+        sum += (double)h->counts[tau + h->half];
+    return sum;
+}
+
+/* Accidentals from the side bins, |tau - d| >= |D|/2 + w/2, as a mean per
+ * possible delay times the delays the window covers. */
+static void offpeak(const struct hist_window *hw, int64_t d, int64_t D, int64_t h, int64_t r,
+                    int64_t window_delays, double *value, double *sigma)
+{
+    int64_t t0 = abs64(D) / 2 + h;
+    double sum = window_sum(hw, -hw->half, d - t0) + window_sum(hw, d + t0, hw->half);
+    int64_t delays = multiples(-hw->half, d - t0, r) + multiples(d + t0, hw->half, r);
+    *value = delays > 0 ? sum / (double)delays * (double)window_delays : NAN;
+    *sigma = delays > 0 ? sqrt(sum) / (double)delays * (double)window_delays : NAN;
+}
+
+static double pick_dark(const qev_partial *p, const char *name, size_t i)
+{
+    const int64_t *v = qev_partial_get(p, name, NULL);
+    return v ? (double)v[i] * 1e-6 : 0;
+}
+
+static void accidentals(const qev_partial *p, size_t pair, const struct hist_window *hw, int64_t d,
+                        qev_pair_stats *s, double na, double nb, double T)
+{
+    int64_t h = half_window(qev_partial_get1(p, "window_ps", 0));
+    int64_t D = qev_partial_get1(p, "accidental_delay_ps", 0);
+    int64_t r = qev_partial_get1(p, "resolution_ps", 1);
+    r = r > 0 ? r : 1;
+    int64_t delays = multiples(d - h, d + h, r);
+    (void)pair;
+    s->window_eff = delays * r;
+    s->acc_singles = T > 0 ? na * nb * (double)s->window_eff / T : NAN;
+    s->sigma_acc[0] = s->acc_singles * sqrt((na > 0 ? 1 / na : 0) + (nb > 0 ? 1 / nb : 0));
+    offpeak(hw, d, D, h, r, delays, &s->acc_offpeak, &s->sigma_acc[1]);
+    s->acc_delayed = D ? window_sum(hw, d + D - h, d + D + h) : NAN;
+    s->sigma_acc[2] = sqrt(s->acc_delayed);
+    int64_t use = qev_partial_get1(p, "estimate", 0);
+    double values[3] = {s->acc_singles, s->acc_offpeak, s->acc_delayed};
+    s->accidentals = values[use >= 0 && use < 3 ? use : 0];
+    s->sigma_accidentals = s->sigma_acc[use >= 0 && use < 3 ? use : 0];
+}
+
+static void heralding(qev_pair_stats *s, double herald_events, double dark_rate, double *eta,
+                      double *sigma)
+{
+    double heralds = herald_events - dark_rate * s->duration_s;
+    double net = s->coincidences - s->accidentals;
+    *eta = heralds > 0 ? net / heralds : NAN;
+    *sigma = heralds > 0 ? sqrt(s->coincidences + s->sigma_accidentals * s->sigma_accidentals) /
+                               heralds
+                         : NAN;
+}
+
+void qev_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *s)
+{
+    char name[32];
+    snprintf(name, sizeof name, "counts.%zu", pair);
+    struct hist_window hw = {qev_partial_get(p, name, NULL), qev_partial_get1(p, "half_bins", 0)};
+    const int64_t *pairs = qev_partial_get(p, "pairs", NULL);
+    double na = (double)qev_partial_get(p, "singles_a", NULL)[pair];
+    double nb = (double)qev_partial_get(p, "singles_b", NULL)[pair];
+    double T = qev_hist_duration(p);
+    int64_t d = qev_partial_get(p, "delays_ps", NULL)[pair];
+    int64_t h = half_window(qev_partial_get1(p, "window_ps", 0));
+    memset(s, 0, sizeof *s);
+    s->a = pairs[2 * pair];
+    s->b = pairs[2 * pair + 1];
+    s->duration_s = T * 1e-12;
+    s->rate_a = s->duration_s > 0 ? na / s->duration_s : NAN;
+    s->rate_b = s->duration_s > 0 ? nb / s->duration_s : NAN;
+    s->sigma_rate_a = s->duration_s > 0 ? sqrt(na) / s->duration_s : NAN;
+    s->sigma_rate_b = s->duration_s > 0 ? sqrt(nb) / s->duration_s : NAN;
+    s->coincidences = window_sum(&hw, d - h, d + h);
+    s->coincidence_rate = s->duration_s > 0 ? s->coincidences / s->duration_s : NAN;
+    accidentals(p, pair, &hw, d, s, na, nb, T);
+    double A = s->accidentals, C = s->coincidences;
+    s->car = A > 0 ? (C - A) / A : NAN;
+    s->sigma_car = A > 0 ? sqrt(C / (A * A) + pow(C * s->sigma_accidentals / (A * A), 2)) : NAN;
+    heralding(s, na, pick_dark(p, "dark_a_uhz", pair), &s->eta_b, &s->sigma_eta_b);
+    heralding(s, nb, pick_dark(p, "dark_b_uhz", pair), &s->eta_a, &s->sigma_eta_a);
+}
+
+/* ---- renderings ---- */
+
+static void text_pair(FILE *f, const qev_partial *p, const qev_pair_stats *s, int64_t d)
+{
+    int64_t D = qev_partial_get1(p, "accidental_delay_ps", 0);
+    fprintf(f, "pair %" PRId64 ":%" PRId64 " (herald %" PRId64 ", signal %" PRId64 ")\n", s->a,
+            s->b, s->a, s->b);
+    fprintf(f, "  %-24s %" PRId64 " ps full width at delay %" PRId64 " ps (covers %" PRId64
+               " ps of delays)\n",
+            "window", qev_partial_get1(p, "window_ps", 0), d, s->window_eff);
+    fprintf(f, "  %-24s %.9g s\n", "duration", s->duration_s);
+    fprintf(f, "  %-24s %.6g +- %.2g /s\n", "singles rate A", s->rate_a, s->sigma_rate_a);
+    fprintf(f, "  %-24s %.6g +- %.2g /s\n", "singles rate B", s->rate_b, s->sigma_rate_b);
+    fprintf(f, "  %-24s %.0f (%.6g /s)\n", "coincidences", s->coincidences, s->coincidence_rate);
+    fprintf(f, "  %-24s %.6g +- %.2g\n", "accidentals, singles", s->acc_singles, s->sigma_acc[0]);
+    fprintf(f, "  %-24s %.6g +- %.2g\n", "accidentals, off-peak", s->acc_offpeak, s->sigma_acc[1]);
+    fprintf(f, "  %-24s %.6g +- %.2g (window at %+" PRId64 " ps)\n", "accidentals, delayed",
+            s->acc_delayed, s->sigma_acc[2], D);
+    fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/A, A from %s)\n", "CAR", s->car, s->sigma_car,
+            qev_stats_estimate_name(p));
+    fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/(N_A - dark_A T))\n", "heralding eta_B", s->eta_b,
+            s->sigma_eta_b);
+    fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/(N_B - dark_B T))\n", "heralding eta_A", s->eta_a,
+            s->sigma_eta_a);
+}
+
+void qev_stats_write_text(FILE *f, const qev_partial *p)
+{
+    const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        if (i)
+            fputc('\n', f);
+        text_pair(f, p, &s, delays[i]);
+    }
+}
+
+static void json_field(FILE *f, const char *name, double v)
+{
+    fprintf(f, ",\"%s\":", name);
+    report_json_number(f, v);
+}
+
+void qev_stats_write_json(FILE *f, const qev_partial *p)
+{
+    fprintf(f, "{\"window_ps\":%" PRId64 ",\"accidental_delay_ps\":%" PRId64
+               ",\"accidentals_from\":\"%s\",\"pairs\":[",
+            qev_partial_get1(p, "window_ps", 0), qev_partial_get1(p, "accidental_delay_ps", 0),
+            qev_stats_estimate_name(p));
+    const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        fprintf(f, "%s{\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"delay_ps\":%" PRId64, i ? "," : "",
+                s.a, s.b, delays[i]);
+        json_field(f, "duration_s", s.duration_s);
+        json_field(f, "rate_a_hz", s.rate_a);
+        json_field(f, "sigma_rate_a_hz", s.sigma_rate_a);
+        json_field(f, "rate_b_hz", s.rate_b);
+        json_field(f, "sigma_rate_b_hz", s.sigma_rate_b);
+        json_field(f, "coincidences", s.coincidences);
+        json_field(f, "coincidence_rate_hz", s.coincidence_rate);
+        json_field(f, "accidentals_singles", s.acc_singles);
+        json_field(f, "sigma_accidentals_singles", s.sigma_acc[0]);
+        json_field(f, "accidentals_offpeak", s.acc_offpeak);
+        json_field(f, "sigma_accidentals_offpeak", s.sigma_acc[1]);
+        json_field(f, "accidentals_delayed", s.acc_delayed);
+        json_field(f, "sigma_accidentals_delayed", s.sigma_acc[2]);
+        json_field(f, "car", s.car);
+        json_field(f, "sigma_car", s.sigma_car);
+        json_field(f, "heralding_eta_b", s.eta_b);
+        json_field(f, "sigma_heralding_eta_b", s.sigma_eta_b);
+        json_field(f, "heralding_eta_a", s.eta_a);
+        json_field(f, "sigma_heralding_eta_a", s.sigma_eta_a);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+typedef double (*stat_value)(const qev_pair_stats *s);
+static double v_rate_a(const qev_pair_stats *s) { return s->rate_a; }
+static double v_rate_b(const qev_pair_stats *s) { return s->rate_b; }
+static double v_coinc(const qev_pair_stats *s) { return s->coincidences; }
+static double v_coinc_rate(const qev_pair_stats *s) { return s->coincidence_rate; }
+static double v_acc(const qev_pair_stats *s) { return s->accidentals; }
+static double v_car(const qev_pair_stats *s) { return s->car; }
+static double v_eta_b(const qev_pair_stats *s) { return s->eta_b; }
+static double v_eta_a(const qev_pair_stats *s) { return s->eta_a; }
+
+static void prom_family(FILE *f, const qev_partial *p, const char *source, const char *name,
+                        const char *type, const char *help, stat_value value)
+{
+    report_prom_family(f, name, type, help);
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        fprintf(f, "%s{source=\"", name);
+        report_prom_label(f, source);
+        fprintf(f, "\",herald=\"%" PRId64 "\",signal=\"%" PRId64 "\"} ", s.a, s.b);
+        double v = value(&s);
+        if (isfinite(v))
+            fprintf(f, "%.17g\n", v);
+        else
+            fputs("NaN\n", f);
+    }
+}
+
+void qev_stats_write_prom(FILE *f, const qev_partial *p, const char *source)
+{
+    prom_family(f, p, source, "qpipe_herald_rate_hertz", "gauge", "Singles rate of the herald.",
+                v_rate_a);
+    prom_family(f, p, source, "qpipe_signal_rate_hertz", "gauge", "Singles rate of the signal.",
+                v_rate_b);
+    prom_family(f, p, source, "qpipe_coincidences_total", "counter",
+                "Pairs within the coincidence window.", v_coinc);
+    prom_family(f, p, source, "qpipe_coincidence_rate_hertz", "gauge",
+                "Coincidences per second.", v_coinc_rate);
+    prom_family(f, p, source, "qpipe_accidentals", "gauge",
+                "Expected accidental coincidences in the window.", v_acc);
+    prom_family(f, p, source, "qpipe_car_ratio", "gauge",
+                "Coincidences-to-accidentals ratio (C - A)/A.", v_car);
+    prom_family(f, p, source, "qpipe_heralding_efficiency_ratio", "gauge",
+                "Klyshko efficiency of the signal arm, heralded by A.", v_eta_b);
+    prom_family(f, p, source, "qpipe_heralding_efficiency_reverse_ratio", "gauge",
+                "Klyshko efficiency of the herald arm, heralded by B.", v_eta_a);
+}
+
+void qev_stats_write_tsv_header(FILE *f)
+{
+    fputs("start_ps\tend_ps\tpair\trate_a_hz\trate_b_hz\tcoincidences\taccidentals\tcar\t"
+          "sigma_car\theralding_eta_b\n",
+          f);
+}
+
+void qev_stats_write_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end)
+{
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        fprintf(f, "%" PRId64 "\t%" PRId64 "\t%" PRId64 ":%" PRId64 "\t%.9g\t%.9g\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\n",
+                start, end, s.a, s.b, s.rate_a, s.rate_b, s.coincidences, s.accidentals, s.car,
+                s.sigma_car, s.eta_b);
+    }
+}
