@@ -1,13 +1,19 @@
 /* qsim: simulated acquisitions as QEV streams. */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "patterns.h"
+#include "phantom.h"
 #include "sim.h"
 #include "sink.h"
 
-static const char usage[] =
+static const char poisson_usage[] =
     "Usage: qsim poisson [OPTION]...\n"
     "Simulate independent Poisson channels and write them as one QEV stream.\n"
     "Channels are numbered 1..N in the order of their rates.\n"
@@ -91,7 +97,7 @@ static void parse_poisson(int argc, char **argv, struct poisson_opts *o)
         case 'o': o->output = optarg; break;
         case 'l': o->level = (int)cli_int("--level", optarg, -7, 22); break;
         case OPT_TEXT: o->text = 1; break;
-        default: cli_common_option(c, usage);
+        default: cli_common_option(c, poisson_usage);
         }
     }
     if (optind < argc)
@@ -147,6 +153,885 @@ static void run_poisson(const struct poisson_opts *o, struct sink *s)
     }
 }
 
+/* ==== physical setups ==== */
+
+static const char top_usage[] =
+    "Usage: qsim poisson [OPTION]...\n"
+    "  or:  qsim spdc|thermal|coherent|emitter [OPTION]...\n"
+    "  or:  qsim ghost|spi [OPTION]...\n"
+    "Simulate a photon-counting acquisition and write it as one QEV stream.\n"
+    "\n"
+    "Setups:\n"
+    "  poisson   independent Poisson channels\n"
+    "  spdc      photon pairs (signal on channel 1, idler on channel 2), CW or pulsed\n"
+    "  thermal   chaotic light on a 50/50 splitter to channels 1 and 2 (g2(0) = 2)\n"
+    "  coherent  laser light on the splitter (g2 = 1)\n"
+    "  emitter   a two-level single-photon emitter on the splitter (g2(0) = 0)\n"
+    "  ghost     heralded ghost imaging: bucket on channel 1, SPAD array on channel 2\n"
+    "  spi       single-pixel imaging: pattern markers on channel 0, bucket on channel 1\n"
+    "\n"
+    "Common options (qsim SETUP --help lists each setup's own):\n"
+    "  -d, --duration=T        simulate T of acquisition (default 1s)\n"
+    "  -n, --events=N          stop after N events\n"
+    "  -s, --seed=N            seed of the random generator (default 1)\n"
+    "  -o, --output=FILE       write to FILE, renamed into place only on success\n"
+    "      --text              write text events, as qcat prints them\n"
+    "  -h, --help              print this help and exit\n"
+    "  -V, --version           print the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 I/O error, 2 usage error.\n";
+
+static const char detector_help[] =
+    "Detectors and taggers (every setup but poisson):\n"
+    "      --det=CH:KEY=VAL[,KEY=VAL]...  the detector of channel CH (or 'all'):\n"
+    "                          eff=P efficiency (1), dark=R dark counts in Hz (0),\n"
+    "                          jitter=T Gaussian sd (0), tail=T exponential tail mean,\n"
+    "                          tailfrac=P share of clicks with the tail (1),\n"
+    "                          dead=T dead time (0), ap=P afterpulse probability,\n"
+    "                          apdelay=T afterpulse delay (exponential mean, or the\n"
+    "                          centre when apwidth=T gives a Gaussian sd),\n"
+    "                          delay=T fixed delay, tagger=N the tagger (1)\n"
+    "      --tagger=N:KEY=VAL[,KEY=VAL]...  tagger N (1 to 4): res=T quantum (1ps),\n"
+    "                          offset=T clock offset, drift=X clock drift in ppm\n"
+    "      --resolution=T      the quantum of tagger 1\n"
+    "      --truth=FILE        write the expected rates (and the object) as JSON\n"
+    "      --truth-window=T    coincidence window of the truth's accidentals (1ns)\n"
+    "  -d, --duration=T        simulate T of acquisition (default 1s)\n"
+    "  -n, --events=N          stop after N events\n"
+    "  -s, --seed=N            seed of the random generator (default 1)\n"
+    "  -o, --output=FILE       write to FILE, renamed into place only on success\n"
+    "  -l, --level=N           zstd level (default 1)\n"
+    "      --text              write text events, as qcat prints them\n"
+    "      --no-provenance     do not add a provenance line\n"
+    "  -h, --help              print this help and exit\n"
+    "  -V, --version           print the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 I/O error, 2 usage error.\n";
+
+static const char *const setup_names[] = {"spdc", "thermal", "coherent", "emitter", "ghost", "spi"};
+
+static const char *const setup_help[] = {
+    "Usage: qsim spdc [OPTION]...\n"
+    "Photon pairs from spontaneous parametric down-conversion: signal on channel 1,\n"
+    "idler on channel 2, born together.\n"
+    "\n"
+    "  -r, --rate=R            mean pair rate in Hz (default 100k)\n"
+    "      --rep-rate=F        pulsed pump at F Hz (default: CW)\n"
+    "      --pulse-width=T     FWHM of the Gaussian pump pulse (default 0ps)\n"
+    "      --pairs=STATS       pairs per pulse: poisson (default) or thermal\n"
+    "      --sync              a sync event per pulse on channel 0\n",
+    "Usage: qsim thermal [OPTION]...\n"
+    "Chaotic light with g2(tau) = 1 + exp(-2|tau|/tau_c) on a splitter.\n"
+    "\n"
+    "  -r, --rate=R            photon rate before the splitter in Hz (default 1M)\n"
+    "      --coherence-time=T  tau_c (default 1ns)\n"
+    "      --model=M           shot (default) or jump; see qsim(1)\n"
+    "      --split=P           share sent to channel 1 (default 0.5)\n",
+    "Usage: qsim coherent [OPTION]...\n"
+    "Laser light (Poisson photons, g2 = 1) on a splitter.\n"
+    "\n"
+    "  -r, --rate=R            photon rate before the splitter in Hz (default 1M)\n"
+    "      --split=P           share sent to channel 1 (default 0.5)\n",
+    "Usage: qsim emitter [OPTION]...\n"
+    "A two-level emitter pumped at a rate: g2(tau) = 1 - exp(-|tau|(r + 1/T1)).\n"
+    "\n"
+    "      --pump-rate=R       excitation rate r in Hz (default 10M)\n"
+    "      --lifetime=T        excited-state lifetime T1 (default 10ns)\n"
+    "      --split=P           share sent to channel 1 (default 0.5)\n",
+    "Usage: qsim ghost [OPTION]...\n"
+    "Heralded ghost imaging: the idler crosses the object to a bucket detector\n"
+    "(channel 1); the signal lands on a SPAD array (channel 2, pixel x/y).\n"
+    "\n"
+    "  -r, --rate=R            pair rate in Hz (default 100k)\n"
+    "      --size=WxH          array and object size in pixels (default 32x32)\n"
+    "      --object=NAME|FILE  usaf, discs, letters[:TEXT] or a PGM/PFM file (usaf)\n"
+    "      --blur=S            sd of the signal pixel around the idler's (0)\n"
+    "      --beam=S            Gaussian pump profile sd in pixels (default flat)\n"
+    "      --pixel-eff-sd=S    relative sd of the pixel efficiencies (0)\n"
+    "      --hot-pixels=N      N pixels with the hot dark rate (0)\n"
+    "      --hot-rate=R        dark rate of a hot pixel in Hz (10k)\n"
+    "      --crosstalk=P       probability that a click fires a neighbour (0)\n",
+    "Usage: qsim spi [OPTION]...\n"
+    "Single-pixel imaging: patterns shown in turn, a marker (channel 0, value =\n"
+    "measurement index) at the start of each, the bucket's photons on channel 1.\n"
+    "\n"
+    "      --size=N|WxH        pattern and object size (default 32)\n"
+    "      --object=NAME|FILE  usaf, discs, letters[:TEXT] or a PGM/PFM file (usaf)\n"
+    "      --patterns=KIND     hadamard (default, split: 2k = P+, 2k+1 = P-),\n"
+    "                          random, or a PGM/PFM file of patterns\n"
+    "      --order=NAME        natural, zigzag, cake, rd, walsh, random (natural)\n"
+    "      --pattern-seed=N    seed of random patterns and the random order (1)\n"
+    "      --fill=P            share of pixels on in random patterns (0.5)\n"
+    "      --count=N           use the first N patterns (default all)\n"
+    "      --sampling=P        use the first P x npixels patterns (0 to 1)\n"
+    "      --exposure=T        time per measurement (default 1ms)\n"
+    "      --flux=R            photons/s on the object, every pixel lit (1M)\n"
+    "  The duration defaults to one pass over the measurements.\n",
+};
+
+enum {
+    O_RESOLUTION = CLI_OPT_FIRST_TOOL_OPTION, O_TEXT, O_DET, O_TAGGER, O_TRUTH, O_TRUTH_WINDOW,
+    O_REP, O_PULSE, O_PAIRS, O_SYNC, O_COHERENCE, O_MODEL, O_SPLIT, O_PUMP, O_LIFETIME, O_SIZE,
+    O_OBJECT, O_BLUR, O_BEAM, O_PIXEL_EFF_SD, O_HOT_PIXELS, O_HOT_RATE, O_CROSSTALK, O_PATTERNS,
+    O_ORDER, O_PATTERN_SEED, O_FILL, O_COUNT, O_SAMPLING, O_EXPOSURE, O_FLUX,
+};
+
+#define S_(x) (1u << (x))
+#define S_ALL 0x3Fu
+#define S_HBT (S_(QEV_SIM_THERMAL) | S_(QEV_SIM_COHERENT) | S_(QEV_SIM_EMITTER))
+#define S_IMG (S_(QEV_SIM_GHOST) | S_(QEV_SIM_SPI))
+
+/* Which setups take each option. */
+static const struct {
+    int opt;
+    unsigned setups;
+} option_setups[] = {
+    {'r', S_ALL & ~S_(QEV_SIM_EMITTER) & ~S_(QEV_SIM_SPI)},
+    {O_REP, S_(QEV_SIM_SPDC)},       {O_PULSE, S_(QEV_SIM_SPDC)},
+    {O_PAIRS, S_(QEV_SIM_SPDC)},     {O_SYNC, S_(QEV_SIM_SPDC)},
+    {O_COHERENCE, S_(QEV_SIM_THERMAL)}, {O_MODEL, S_(QEV_SIM_THERMAL)},
+    {O_SPLIT, S_HBT},                {O_PUMP, S_(QEV_SIM_EMITTER)},
+    {O_LIFETIME, S_(QEV_SIM_EMITTER)}, {O_SIZE, S_IMG},
+    {O_OBJECT, S_IMG},               {O_BLUR, S_(QEV_SIM_GHOST)},
+    {O_BEAM, S_(QEV_SIM_GHOST)},     {O_PIXEL_EFF_SD, S_(QEV_SIM_GHOST)},
+    {O_HOT_PIXELS, S_(QEV_SIM_GHOST)}, {O_HOT_RATE, S_(QEV_SIM_GHOST)},
+    {O_CROSSTALK, S_(QEV_SIM_GHOST)}, {O_PATTERNS, S_(QEV_SIM_SPI)},
+    {O_ORDER, S_(QEV_SIM_SPI)},      {O_PATTERN_SEED, S_(QEV_SIM_SPI)},
+    {O_FILL, S_(QEV_SIM_SPI)},       {O_COUNT, S_(QEV_SIM_SPI)},
+    {O_SAMPLING, S_(QEV_SIM_SPI)},   {O_EXPOSURE, S_(QEV_SIM_SPI)},
+    {O_FLUX, S_(QEV_SIM_SPI)},
+};
+
+static const struct option phys_longopts[] = {
+    {"rate", required_argument, NULL, 'r'},
+    {"duration", required_argument, NULL, 'd'},
+    {"events", required_argument, NULL, 'n'},
+    {"seed", required_argument, NULL, 's'},
+    {"output", required_argument, NULL, 'o'},
+    {"level", required_argument, NULL, 'l'},
+    {"text", no_argument, NULL, O_TEXT},
+    {"resolution", required_argument, NULL, O_RESOLUTION},
+    {"det", required_argument, NULL, O_DET},
+    {"tagger", required_argument, NULL, O_TAGGER},
+    {"truth", required_argument, NULL, O_TRUTH},
+    {"truth-window", required_argument, NULL, O_TRUTH_WINDOW},
+    {"rep-rate", required_argument, NULL, O_REP},
+    {"pulse-width", required_argument, NULL, O_PULSE},
+    {"pairs", required_argument, NULL, O_PAIRS},
+    {"sync", no_argument, NULL, O_SYNC},
+    {"coherence-time", required_argument, NULL, O_COHERENCE},
+    {"model", required_argument, NULL, O_MODEL},
+    {"split", required_argument, NULL, O_SPLIT},
+    {"pump-rate", required_argument, NULL, O_PUMP},
+    {"lifetime", required_argument, NULL, O_LIFETIME},
+    {"size", required_argument, NULL, O_SIZE},
+    {"object", required_argument, NULL, O_OBJECT},
+    {"blur", required_argument, NULL, O_BLUR},
+    {"beam", required_argument, NULL, O_BEAM},
+    {"pixel-eff-sd", required_argument, NULL, O_PIXEL_EFF_SD},
+    {"hot-pixels", required_argument, NULL, O_HOT_PIXELS},
+    {"hot-rate", required_argument, NULL, O_HOT_RATE},
+    {"crosstalk", required_argument, NULL, O_CROSSTALK},
+    {"patterns", required_argument, NULL, O_PATTERNS},
+    {"order", required_argument, NULL, O_ORDER},
+    {"pattern-seed", required_argument, NULL, O_PATTERN_SEED},
+    {"fill", required_argument, NULL, O_FILL},
+    {"count", required_argument, NULL, O_COUNT},
+    {"sampling", required_argument, NULL, O_SAMPLING},
+    {"exposure", required_argument, NULL, O_EXPOSURE},
+    {"flux", required_argument, NULL, O_FLUX},
+    CLI_COMMON_LONGOPTS,
+    {NULL, 0, NULL, 0},
+};
+
+struct phys_opts {
+    qev_sim_config c;
+    const char *setup_name;
+    char usage[4096];
+    uint64_t events;
+    int has_events, has_duration, has_size, text, level, has_count;
+    const char *output, *truth, *object, *patterns;
+    int64_t truth_window;
+    enum qev_order order;
+    uint64_t pattern_seed, count;
+    double fill, sampling;
+    float *object_pixels, *pattern_pixels;
+    uint64_t file_patterns;
+    qev_spi spi;
+};
+
+static const char *option_name(int opt)
+{
+    for (const struct option *o = phys_longopts; o->name; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
+}
+
+static void check_option_applies(int opt, const struct phys_opts *o)
+{
+    for (size_t i = 0; i < sizeof option_setups / sizeof *option_setups; i++)
+        if (option_setups[i].opt == opt && !(option_setups[i].setups >> o->c.setup & 1))
+            cli_usage_error("--%s does not apply to the %s setup", option_name(opt), o->setup_name);
+}
+
+/* ---- --det and --tagger ---- */
+
+static double prob_value(const char *what, const char *v)
+{
+    return cli_real(what, v, NULL, 0, 1);
+}
+
+static double time_value(const char *what, const char *v, int64_t min)
+{
+    int64_t t = cli_time(what, v);
+    if (t < min)
+        cli_usage_error("%s: '%s' must not be %s", what, v, min == 0 ? "negative" : "so small");
+    return (double)t;
+}
+
+static void set_detector_key(qev_sim_detector *d, const char *key, const char *v)
+{
+    char what[64];
+    snprintf(what, sizeof what, "--det %s", key);
+    if (strcmp(key, "eff") == 0)
+        d->eff = prob_value(what, v);
+    else if (strcmp(key, "dark") == 0)
+        d->dark_hz = cli_real(what, v, "Hz cps /s", 0, 1e12);
+    else if (strcmp(key, "jitter") == 0)
+        d->jitter_ps = time_value(what, v, 0);
+    else if (strcmp(key, "tail") == 0)
+        d->tail_ps = time_value(what, v, 0);
+    else if (strcmp(key, "tailfrac") == 0)
+        d->tail_frac = prob_value(what, v);
+    else if (strcmp(key, "dead") == 0)
+        d->dead_ps = (int64_t)time_value(what, v, 0);
+    else if (strcmp(key, "ap") == 0)
+        d->ap_prob = cli_real(what, v, NULL, 0, 0.999);
+    else if (strcmp(key, "apdelay") == 0)
+        d->ap_delay_ps = time_value(what, v, 1);
+    else if (strcmp(key, "apwidth") == 0)
+        d->ap_width_ps = time_value(what, v, 0);
+    else if (strcmp(key, "delay") == 0)
+        d->delay_ps = cli_time(what, v);
+    else if (strcmp(key, "tagger") == 0)
+        d->tagger = (int)cli_int(what, v, 1, QEV_SIM_TAGGERS);
+    else
+        cli_usage_error("--det: unknown key '%s' (eff, dark, jitter, tail, tailfrac, dead, ap, "
+                        "apdelay, apwidth, delay, tagger)", key);
+}
+
+static void set_tagger_key(qev_sim_tagger *t, const char *key, const char *v)
+{
+    char what[64];
+    snprintf(what, sizeof what, "--tagger %s", key);
+    if (strcmp(key, "res") == 0)
+        t->res_ps = (int64_t)time_value(what, v, 1);
+    else if (strcmp(key, "offset") == 0)
+        t->offset_ps = cli_time(what, v);
+    else if (strcmp(key, "drift") == 0)
+        t->drift_ppm = cli_real(what, v, "ppm", -1e4, 1e4);
+    else
+        cli_usage_error("--tagger: unknown key '%s' (res, offset, drift)", key);
+}
+
+/* "TARGET:key=value,key=value": calls set(target, key, value) for each. */
+static void parse_keyed(const char *opt, const char *arg, void (*set)(void *, const char *, const char *),
+                        void *target)
+{
+    char *copy = strdup(strchr(arg, ':') + 1), *save = NULL;
+    if (!copy)
+        cli_die(NULL, "out of memory");
+    int any = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok || !eq[1])
+            cli_usage_error("%s: '%s' is not KEY=VALUE", opt, tok);
+        *eq = '\0';
+        set(target, tok, eq + 1);
+        any = 1;
+    }
+    free(copy);
+    if (!any)
+        cli_usage_error("%s: '%s' sets nothing", opt, arg);
+}
+
+struct det_target {
+    struct phys_opts *o;
+    int ch; /* -1: every channel */
+};
+
+static void det_set(void *target, const char *key, const char *v)
+{
+    struct det_target *t = target;
+    for (int ch = 1; ch < QEV_SIM_CHANNELS; ch++)
+        if (t->ch < 0 || t->ch == ch)
+            set_detector_key(&t->o->c.det[ch], key, v);
+}
+
+static void tagger_set(void *target, const char *key, const char *v)
+{
+    set_tagger_key(target, key, v);
+}
+
+static void parse_det(struct phys_opts *o, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    if (!colon)
+        cli_usage_error("--det: '%s' is not CH:KEY=VALUE,...", arg);
+    char ch[16];
+    snprintf(ch, sizeof ch, "%.*s", (int)(colon - arg < 15 ? colon - arg : 15), arg);
+    struct det_target t = {o, -1};
+    if (strcmp(ch, "all") != 0) {
+        t.ch = (int)cli_int("--det channel", ch, 1, QEV_SIM_CHANNELS - 1);
+        if (!(qev_sim_channels(o->c.setup) >> t.ch & 1))
+            cli_usage_error("--det: the %s setup has no detector on channel %d", o->setup_name, t.ch);
+    }
+    parse_keyed("--det", arg, det_set, &t);
+}
+
+static void parse_tagger(struct phys_opts *o, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    if (!colon)
+        cli_usage_error("--tagger: '%s' is not N:KEY=VALUE,...", arg);
+    char n[16];
+    snprintf(n, sizeof n, "%.*s", (int)(colon - arg < 15 ? colon - arg : 15), arg);
+    long t = cli_int("--tagger", n, 1, QEV_SIM_TAGGERS);
+    parse_keyed("--tagger", arg, tagger_set, &o->c.tagger[t]);
+}
+
+/* ---- setup options ---- */
+
+static void parse_size(struct phys_opts *o, const char *arg)
+{
+    unsigned long w, h;
+    char *end;
+    errno = 0;
+    w = strtoul(arg, &end, 10);
+    h = w;
+    if (*end == 'x') {
+        const char *p = end + 1;
+        h = strtoul(p, &end, 10);
+        if (end == p)
+            end = (char *)"?";
+    }
+    if (end == arg || *end || errno || w < 1 || h < 1 || w > 4096 || h > 4096 ||
+        (o->c.setup == QEV_SIM_GHOST && w * h > QEV_SIM_MAX_PIXELS))
+        cli_usage_error("--size: '%s' is not N or WxH with sides from 1 to 4096", arg);
+    o->c.width = (uint32_t)w;
+    o->c.height = (uint32_t)h;
+    o->has_size = 1;
+}
+
+static void parse_choice(const char *opt, const char *arg, const char *a, const char *b, int *out)
+{
+    if (strcmp(arg, a) == 0)
+        *out = 0;
+    else if (strcmp(arg, b) == 0)
+        *out = 1;
+    else
+        cli_usage_error("%s: '%s' is neither %s nor %s", opt, arg, a, b);
+}
+
+static void source_option(struct phys_opts *o, int c, const char *arg)
+{
+    qev_sim_config *k = &o->c;
+    int choice;
+    switch (c) {
+    case 'r': k->rate_hz = cli_real("--rate", arg, "Hz cps /s", 1e-6, 1e11); break;
+    case O_REP: k->rep_hz = cli_real("--rep-rate", arg, "Hz", 1, 1e11); break;
+    case O_PULSE: k->pulse_fwhm_ps = (int64_t)time_value("--pulse-width", arg, 0); break;
+    case O_PAIRS:
+        parse_choice("--pairs", arg, "poisson", "thermal", &choice);
+        k->pair_stats = choice ? QEV_SIM_THERMAL_STATS : QEV_SIM_POISSON;
+        break;
+    case O_SYNC: k->sync = 1; break;
+    case O_COHERENCE: k->coherence_ps = (int64_t)time_value("--coherence-time", arg, 1); break;
+    case O_MODEL:
+        parse_choice("--model", arg, "shot", "jump", &choice);
+        k->thermal_model = choice ? QEV_SIM_JUMP : QEV_SIM_SHOT;
+        break;
+    case O_SPLIT: k->split = prob_value("--split", arg); break;
+    case O_PUMP: k->pump_hz = cli_real("--pump-rate", arg, "Hz", 1, 1e13); break;
+    case O_LIFETIME: k->lifetime_ps = (int64_t)time_value("--lifetime", arg, 1); break;
+    default: break;
+    }
+}
+
+static void imaging_option(struct phys_opts *o, int c, const char *arg)
+{
+    qev_sim_config *k = &o->c;
+    switch (c) {
+    case O_SIZE: parse_size(o, arg); break;
+    case O_OBJECT: o->object = arg; break;
+    case O_BLUR: k->blur_px = cli_real("--blur", arg, "px", 0, 1000); break;
+    case O_BEAM: k->beam_px = cli_real("--beam", arg, "px", 0, 1e5); break;
+    case O_PIXEL_EFF_SD: k->pixel_eff_sd = cli_real("--pixel-eff-sd", arg, NULL, 0, 10); break;
+    case O_HOT_PIXELS: k->hot_pixels = (uint32_t)cli_int("--hot-pixels", arg, 0, QEV_SIM_MAX_PIXELS); break;
+    case O_HOT_RATE: k->hot_hz = cli_real("--hot-rate", arg, "Hz cps /s", 0, 1e12); break;
+    case O_CROSSTALK: k->crosstalk = prob_value("--crosstalk", arg); break;
+    case O_PATTERNS: o->patterns = arg; break;
+    case O_ORDER:
+        if (qev_order_parse(arg, &o->order) != QEV_OK)
+            cli_usage_error("--order: unknown order '%s' (natural, zigzag, cake, rd, walsh, random)", arg);
+        break;
+    case O_PATTERN_SEED: o->pattern_seed = cli_count("--pattern-seed", arg); break;
+    case O_FILL: o->fill = prob_value("--fill", arg); break;
+    case O_COUNT: o->count = cli_count("--count", arg); o->has_count = 1; break;
+    case O_SAMPLING: o->sampling = cli_real("--sampling", arg, NULL, 0, 1); break;
+    case O_EXPOSURE: k->exposure_ps = (int64_t)time_value("--exposure", arg, 1); break;
+    case O_FLUX: k->flux_hz = cli_real("--flux", arg, "Hz cps /s", 0, 1e11); break;
+    default: source_option(o, c, arg);
+    }
+}
+
+static void phys_defaults(struct phys_opts *o, enum qev_sim_setup setup)
+{
+    memset(o, 0, sizeof *o);
+    qev_sim_config_default(&o->c, setup);
+    o->setup_name = setup_names[setup];
+    o->c.rate_hz = setup == QEV_SIM_SPDC || setup == QEV_SIM_GHOST ? 1e5 : 1e6;
+    o->c.exposure_ps = 1000000000;
+    o->object = "usaf";
+    o->patterns = "hadamard";
+    o->pattern_seed = 1;
+    o->fill = 0.5;
+    o->truth_window = 1000;
+    snprintf(o->usage, sizeof o->usage, "%s\n%s", setup_help[setup], detector_help);
+}
+
+static void common_option(struct phys_opts *o, int c, const char *arg)
+{
+    switch (c) {
+    case 'd':
+        o->c.duration_ps = cli_time("--duration", arg);
+        if (o->c.duration_ps < 0 || o->c.duration_ps > INT64_MAX / 4)
+            cli_usage_error("--duration: '%s' is out of range (0 to %lld ps)", arg,
+                            (long long)(INT64_MAX / 4));
+        o->has_duration = 1;
+        break;
+    case 'n': o->events = cli_count("--events", arg); o->has_events = 1; break;
+    case 's': o->c.seed = cli_count("--seed", arg); break;
+    case 'o': o->output = arg; break;
+    case 'l': o->level = (int)cli_int("--level", arg, -7, 22); break;
+    case O_TEXT: o->text = 1; break;
+    case O_RESOLUTION: o->c.tagger[1].res_ps = (int64_t)time_value("--resolution", arg, 1); break;
+    case O_DET: parse_det(o, arg); break;
+    case O_TAGGER: parse_tagger(o, arg); break;
+    case O_TRUTH: o->truth = arg; break;
+    case O_TRUTH_WINDOW: o->truth_window = (int64_t)time_value("--truth-window", arg, 1); break;
+    default: imaging_option(o, c, arg);
+    }
+}
+
+static void parse_phys(int argc, char **argv, struct phys_opts *o)
+{
+    int c;
+    while ((c = getopt_long(argc, argv, "r:d:n:s:o:l:hV", phys_longopts, NULL)) != -1) {
+        if (c == 'h' || c == 'V' || c == '?' || c == CLI_OPT_NO_PROVENANCE) {
+            cli_common_option(c, o->usage);
+            continue;
+        }
+        check_option_applies(c, o);
+        common_option(o, c, optarg);
+    }
+    if (optind < argc)
+        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->has_events && !o->has_duration)
+        o->c.duration_ps = INT64_MAX / 4;
+    if (o->c.setup == QEV_SIM_SPI && o->has_count && o->sampling > 0)
+        cli_usage_error("--count and --sampling exclude each other");
+}
+
+/* ---- objects and patterns ---- */
+
+static float *load_object(struct phys_opts *o)
+{
+    size_t n = (size_t)o->c.width * o->c.height;
+    float *px = malloc(n * sizeof *px);
+    if (!px)
+        cli_die(NULL, "out of memory");
+    if (!qev_phantom_known(o->object))
+        cli_usage_error("--object: '%s' is not a built-in object (usaf, discs, letters, "
+                        "letters:TEXT)", o->object);
+    qev_phantom(o->object, o->c.width, o->c.height, px);
+    return px;
+}
+
+static uint64_t pattern_count(struct phys_opts *o, uint64_t npix)
+{
+    uint64_t k = npix;
+    if (o->has_count)
+        k = o->count;
+    else if (o->sampling > 0)
+        k = (uint64_t)ceil(o->sampling * (double)npix);
+    if (k < 1 || (k > npix && strcmp(o->patterns, "hadamard") == 0))
+        cli_usage_error("--count/--sampling: %llu patterns of %llu", (unsigned long long)k,
+                        (unsigned long long)npix);
+    return k;
+}
+
+static void setup_spi(struct phys_opts *o)
+{
+    qev_sim_config *c = &o->c;
+    uint64_t npix = (uint64_t)c->width * c->height;
+    enum qev_spi_kind kind;
+    if (strcmp(o->patterns, "hadamard") == 0) {
+        kind = QEV_SPI_HADAMARD;
+        if (c->width != c->height || !qev_hadamard_size_valid(c->width))
+            cli_usage_error("--size: Hadamard patterns need a square power of two, not %ux%u",
+                            c->width, c->height);
+    } else if (strcmp(o->patterns, "random") == 0) {
+        kind = QEV_SPI_RANDOM;
+    } else {
+        cli_usage_error("--patterns: '%s' is neither hadamard nor random", o->patterns);
+    }
+    uint64_t k = pattern_count(o, npix);
+    int rc = qev_spi_init(&o->spi, kind, c->width, c->height, o->object_pixels, k, (int)o->order,
+                          o->pattern_seed, o->fill, o->pattern_pixels);
+    if (rc == QEV_ENOMEM)
+        cli_die(NULL, "out of memory");
+    if (rc != QEV_OK)
+        cli_usage_error("invalid patterns for a %ux%u object", c->width, c->height);
+    c->measurements = o->spi.measurements;
+    c->level = qev_spi_level;
+    c->level_ctx = &o->spi;
+    if (!o->has_duration && !o->has_events) {
+        if (c->measurements > (uint64_t)(INT64_MAX / 4 / c->exposure_ps))
+            cli_usage_error("the measurements last longer than the largest duration");
+        c->duration_ps = (int64_t)c->measurements * c->exposure_ps;
+    }
+}
+
+static void prepare_setup(struct phys_opts *o)
+{
+    qev_sim_config *c = &o->c;
+    if (c->setup == QEV_SIM_SPI && !o->has_size)
+        c->width = c->height = 32;
+    if (c->setup == QEV_SIM_GHOST || c->setup == QEV_SIM_SPI) {
+        o->object_pixels = load_object(o);
+        c->object = o->object_pixels;
+    }
+    if (c->setup == QEV_SIM_SPI)
+        setup_spi(o);
+}
+
+/* ---- metadata ---- */
+
+static const char *channel_role(enum qev_sim_setup setup, int ch)
+{
+    static const char *const roles[][3] = {
+        {"sync", "signal", "idler"},       {"", "transmitted", "reflected"},
+        {"", "transmitted", "reflected"},  {"", "transmitted", "reflected"},
+        {"", "bucket", "spad_array"},      {"pattern_marker", "bucket", ""},
+    };
+    return ch < 3 ? roles[setup][ch] : "";
+}
+
+static void meta_detectors(qev_meta *m, const qev_sim_config *c)
+{
+    unsigned used = qev_sim_channels(c->setup);
+    for (int ch = 0; ch < QEV_SIM_CHANNELS; ch++) {
+        if (!(used >> ch & 1) && !(ch == 0 && c->setup == QEV_SIM_SPDC && c->sync))
+            continue;
+        char key[48];
+        snprintf(key, sizeof key, "channel_role.%d", ch);
+        qev_meta_set(m, key, channel_role(c->setup, ch));
+        if (ch == 0)
+            continue;
+        const qev_sim_detector *d = &c->det[ch];
+#define DET(name, fmt, value)                                                                      \
+    do {                                                                                           \
+        snprintf(key, sizeof key, "det_" name ".%d", ch);                                          \
+        qev_meta_setf(m, key, fmt, value);                                                         \
+    } while (0)
+        DET("eff", "%.17g", d->eff);
+        DET("dark_hz", "%.17g", d->dark_hz);
+        DET("jitter_ps", "%.17g", d->jitter_ps);
+        DET("tail_ps", "%.17g", d->tail_ps);
+        DET("tail_frac", "%.17g", d->tail_frac);
+        DET("dead_ps", "%lld", (long long)d->dead_ps);
+        DET("afterpulse", "%.17g", d->ap_prob);
+        DET("afterpulse_delay_ps", "%.17g", d->ap_delay_ps);
+        DET("afterpulse_width_ps", "%.17g", d->ap_width_ps);
+        DET("delay_ps", "%lld", (long long)d->delay_ps);
+        DET("tagger", "%d", d->tagger);
+#undef DET
+    }
+}
+
+static void meta_taggers(qev_meta *m, const qev_sim_config *c)
+{
+    for (int t = 1; t <= QEV_SIM_TAGGERS; t++) {
+        int used = t == 1;
+        for (int ch = 1; ch < QEV_SIM_CHANNELS; ch++)
+            used |= (qev_sim_channels(c->setup) >> ch & 1) && c->det[ch].tagger == t;
+        if (!used)
+            continue;
+        char key[48];
+        snprintf(key, sizeof key, "tagger_resolution_ps.%d", t);
+        qev_meta_setf(m, key, "%lld", (long long)c->tagger[t].res_ps);
+        snprintf(key, sizeof key, "tagger_offset_ps.%d", t);
+        qev_meta_setf(m, key, "%lld", (long long)c->tagger[t].offset_ps);
+        snprintf(key, sizeof key, "tagger_drift_ppm.%d", t);
+        qev_meta_setf(m, key, "%.17g", c->tagger[t].drift_ppm);
+    }
+}
+
+static void meta_source(qev_meta *m, const struct phys_opts *o)
+{
+    const qev_sim_config *c = &o->c;
+    switch (c->setup) {
+    case QEV_SIM_SPDC:
+        qev_meta_setf(m, "pair_rate_hz", "%.17g", c->rate_hz);
+        if (c->rep_hz > 0) {
+            qev_meta_setf(m, "rep_rate_hz", "%.17g", c->rep_hz);
+            qev_meta_setf(m, "pulse_fwhm_ps", "%lld", (long long)c->pulse_fwhm_ps);
+            qev_meta_set(m, "pair_statistics", c->pair_stats == QEV_SIM_THERMAL_STATS ? "thermal" : "poisson");
+        }
+        break;
+    case QEV_SIM_THERMAL:
+        qev_meta_setf(m, "coherence_time_ps", "%lld", (long long)c->coherence_ps);
+        qev_meta_set(m, "thermal_model", c->thermal_model == QEV_SIM_JUMP ? "jump" : "shot");
+        /* fall through */
+    case QEV_SIM_COHERENT:
+        qev_meta_setf(m, "photon_rate_hz", "%.17g", c->rate_hz);
+        qev_meta_setf(m, "split", "%.17g", c->split);
+        break;
+    case QEV_SIM_EMITTER:
+        qev_meta_setf(m, "pump_rate_hz", "%.17g", c->pump_hz);
+        qev_meta_setf(m, "lifetime_ps", "%lld", (long long)c->lifetime_ps);
+        qev_meta_setf(m, "split", "%.17g", c->split);
+        break;
+    case QEV_SIM_GHOST:
+        qev_meta_set(m, "fields", "pixel");
+        qev_meta_setf(m, "pair_rate_hz", "%.17g", c->rate_hz);
+        qev_meta_setf(m, "blur_px", "%.17g", c->blur_px);
+        qev_meta_setf(m, "beam_px", "%.17g", c->beam_px);
+        break;
+    case QEV_SIM_SPI:
+        qev_meta_set(m, "fields", "value");
+        qev_meta_set(m, "patterns", o->patterns);
+        if (strcmp(o->patterns, "hadamard") == 0) {
+            qev_meta_set(m, "pattern_order", qev_order_name(o->order));
+            qev_meta_set(m, "pattern_split", "2k positive, 2k+1 negative");
+        } else {
+            qev_meta_setf(m, "pattern_fill", "%.17g", o->fill);
+        }
+        qev_meta_setf(m, "pattern_seed", "%llu", (unsigned long long)o->pattern_seed);
+        qev_meta_setf(m, "pattern_count", "%llu", (unsigned long long)o->spi.patterns);
+        qev_meta_setf(m, "measurements", "%llu", (unsigned long long)c->measurements);
+        qev_meta_setf(m, "exposure_ps", "%lld", (long long)c->exposure_ps);
+        qev_meta_setf(m, "flux_hz", "%.17g", c->flux_hz);
+        break;
+    }
+    if (c->setup == QEV_SIM_GHOST || c->setup == QEV_SIM_SPI) {
+        qev_meta_setf(m, "image_width", "%u", c->width);
+        qev_meta_setf(m, "image_height", "%u", c->height);
+        qev_meta_set(m, "object", o->object);
+    }
+}
+
+static qev_meta *phys_meta(const struct phys_opts *o)
+{
+    qev_meta *m = qev_meta_new();
+    if (!m)
+        cli_die(NULL, "out of memory");
+    char source[32];
+    snprintf(source, sizeof source, "qsim %s", o->setup_name);
+    qev_meta_set(m, "source", source);
+    qev_meta_setf(m, "resolution_ps", "%lld", (long long)o->c.tagger[1].res_ps);
+    qev_meta_setf(m, "seed", "%llu", (unsigned long long)o->c.seed);
+    if (o->c.duration_ps != INT64_MAX / 4)
+        qev_meta_setf(m, "duration_ps", "%lld", (long long)o->c.duration_ps);
+    meta_source(m, o);
+    meta_detectors(m, &o->c);
+    meta_taggers(m, &o->c);
+    return m;
+}
+
+/* ---- the ground truth ---- */
+
+static FILE *truth_open(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        cli_die(path, "cannot create: %s", strerror(errno));
+    return f;
+}
+
+static void truth_close(FILE *f, const char *path)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        cli_die(path, "write error: %s", strerror(errno));
+}
+
+/* A path beside the truth file: its name without ".json", plus ext. */
+static char *beside(const char *truth, const char *ext)
+{
+    size_t n = strlen(truth);
+    if (n > 5 && strcmp(truth + n - 5, ".json") == 0)
+        n -= 5;
+    char *p = malloc(n + strlen(ext) + 1);
+    if (!p)
+        cli_die(NULL, "out of memory");
+    memcpy(p, truth, n);
+    strcpy(p + n, ext);
+    return p;
+}
+
+/* PFM: little-endian floats (scale -1), rows from the bottom up. */
+static void write_pfm(const char *path, const float *px, uint32_t w, uint32_t h)
+{
+    FILE *f = truth_open(path);
+    fprintf(f, "Pf\n%u %u\n-1.0\n", w, h);
+    for (uint32_t y = h; y-- > 0;)
+        for (uint32_t x = 0; x < w; x++) {
+            float v = px[(size_t)y * w + x];
+            unsigned char b[4];
+            uint32_t u;
+            memcpy(&u, &v, 4);
+            for (int i = 0; i < 4; i++)
+                b[i] = (unsigned char)(u >> (8 * i));
+            fwrite(b, 1, 4, f);
+        }
+    truth_close(f, path);
+}
+
+/* PGM: 16-bit big-endian, transmission 1 = 65535. */
+static void write_pgm(const char *path, const float *px, uint32_t w, uint32_t h)
+{
+    FILE *f = truth_open(path);
+    fprintf(f, "P5\n%u %u\n65535\n", w, h);
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        long v = lround(px[i] * 65535.0);
+        v = v < 0 ? 0 : v > 65535 ? 65535 : v;
+        fputc((int)(v >> 8), f);
+        fputc((int)(v & 255), f);
+    }
+    truth_close(f, path);
+}
+
+static void json_channels(FILE *f, const struct phys_opts *o, const qev_sim_truth *t)
+{
+    unsigned used = qev_sim_channels(o->c.setup);
+    int first = 1;
+    fputs("  \"channels\": {", f);
+    for (int ch = 1; ch < QEV_SIM_CHANNELS; ch++) {
+        if (!(used >> ch & 1))
+            continue;
+        const qev_sim_detector *d = &o->c.det[ch];
+        fprintf(f, "%s\n    \"%d\": {\"role\": \"%s\", \"singles_hz\": %.17g, \"recorded_hz\": %.17g, "
+                   "\"eff\": %.17g, \"dark_hz\": %.17g, \"jitter_ps\": %.17g, \"dead_ps\": %lld, "
+                   "\"delay_ps\": %lld, \"afterpulse\": %.17g, \"tagger\": %d}",
+                first ? "" : ",", ch, channel_role(o->c.setup, ch), t->singles_hz[ch], t->recorded_hz[ch],
+                d->eff, d->dark_hz, d->jitter_ps, (long long)d->dead_ps, (long long)d->delay_ps,
+                d->ap_prob, d->tagger);
+        first = 0;
+    }
+    fputs("\n  },\n", f);
+}
+
+static void json_object(FILE *f, const struct phys_opts *o)
+{
+    const qev_sim_config *c = &o->c;
+    if (c->setup != QEV_SIM_GHOST && c->setup != QEV_SIM_SPI)
+        return;
+    char *pfm = beside(o->truth, ".pfm"), *pgm = beside(o->truth, ".pgm");
+    write_pfm(pfm, o->object_pixels, c->width, c->height);
+    write_pgm(pgm, o->object_pixels, c->width, c->height);
+    fprintf(f, "  \"object\": {\"name\": \"%s\", \"width\": %u, \"height\": %u, \"pfm\": \"%s\", "
+               "\"pgm\": \"%s\"},\n",
+            o->object, c->width, c->height, pfm, pgm);
+    if (c->setup == QEV_SIM_SPI)
+        fprintf(f, "  \"measurements\": %llu, \"exposure_ps\": %lld, \"flux_hz\": %.17g,\n",
+                (unsigned long long)c->measurements, (long long)c->exposure_ps, c->flux_hz);
+    free(pfm);
+    free(pgm);
+}
+
+static const char *g2_formula(enum qev_sim_setup setup)
+{
+    switch (setup) {
+    case QEV_SIM_THERMAL: return "1 + exp(-rate |tau|)";
+    case QEV_SIM_EMITTER: return "1 - exp(-rate |tau|)";
+    case QEV_SIM_COHERENT: return "1";
+    default: return "";
+    }
+}
+
+static void write_truth(const struct phys_opts *o, const qev_sim *sim)
+{
+    qev_sim_truth t;
+    qev_sim_expected(sim, o->truth_window, &t);
+    FILE *f = truth_open(o->truth);
+    fprintf(f, "{\n  \"setup\": \"%s\",\n  \"seed\": %llu,\n  \"duration_ps\": %lld,\n", o->setup_name,
+            (unsigned long long)o->c.seed, (long long)o->c.duration_ps);
+    json_channels(f, o, &t);
+    json_object(f, o);
+    fprintf(f, "  \"coincidence_hz\": %.17g,\n  \"window_ps\": %lld,\n  \"accidental_hz\": %.17g,\n"
+               "  \"peak_sigma_ps\": %.17g,\n  \"peak_delay_ps\": %lld,\n",
+            t.coincidence_hz, (long long)t.window_ps, t.accidental_hz, t.peak_sigma_ps,
+            (long long)t.peak_delay_ps);
+    fprintf(f, "  \"g2\": {\"g2_0\": %.17g, \"rate_hz\": %.17g, \"formula\": \"%s\"}\n}\n", t.g2_zero,
+            t.g2_rate_hz, g2_formula(o->c.setup));
+    truth_close(f, o->truth);
+}
+
+/* ---- running ---- */
+
+static void run_phys(struct phys_opts *o, struct sink *s, qev_sim *sim)
+{
+    uint64_t left = o->has_events ? o->events : UINT64_MAX;
+    while (left) {
+        const qev_event *ev;
+        size_t n = qev_sim_next(sim, &ev, left < SIZE_MAX ? (size_t)left : SIZE_MAX);
+        if (qev_sim_status(sim) != QEV_OK)
+            cli_die(NULL, "%s", qev_sim_error(sim));
+        if (n == 0)
+            break;
+        sink_events(s, ev, n);
+        left -= n;
+    }
+}
+
+static void main_phys(int argc, char **argv, enum qev_sim_setup setup)
+{
+    static struct phys_opts o;
+    phys_defaults(&o, setup);
+    parse_phys(argc, argv, &o);
+    prepare_setup(&o);
+    qev_sim *sim = qev_sim_new(&o.c);
+    if (!sim)
+        cli_die(NULL, "out of memory");
+    if (qev_sim_status(sim) == QEV_EINVAL)
+        cli_usage_error("%s", qev_sim_error(sim));
+    if (qev_sim_status(sim) != QEV_OK)
+        cli_die(NULL, "%s", qev_sim_error(sim));
+    if (o.truth)
+        write_truth(&o, sim);
+    struct sink *s = sink_open(o.text ? SINK_TEXT : SINK_QEV, o.output, o.level);
+    qev_meta *m = phys_meta(&o);
+    sink_segment(s, m, NULL);
+    qev_meta_free(m);
+    run_phys(&o, s, sim);
+    sink_close(s);
+    qev_sim_free(sim);
+    qev_spi_free(&o.spi);
+    free(o.object_pixels);
+    free(o.pattern_pixels);
+}
+
+static int setup_index(const char *name)
+{
+    for (size_t i = 0; i < sizeof setup_names / sizeof *setup_names; i++)
+        if (strcmp(name, setup_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     cli_init("qsim", argc, argv);
@@ -156,13 +1041,21 @@ int main(int argc, char **argv)
         int c;
         static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
         while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1)
-            cli_common_option(c, usage);
+            cli_common_option(c, top_usage);
         cli_usage_error("missing the setup to simulate (poisson)");
     }
-    if (strcmp(argv[1], "poisson") != 0)
-        cli_usage_error("unknown setup '%s' (known: poisson)", argv[1]);
+    int setup = setup_index(argv[1]);
+    if (strcmp(argv[1], "poisson") != 0 && setup < 0)
+        cli_usage_error("unknown setup '%s' (known: poisson, spdc, thermal, coherent, emitter, "
+                        "ghost, spi)", argv[1]);
+    static char prog[32];
+    snprintf(prog, sizeof prog, "qsim %s", argv[1]);
+    argv[1] = prog; /* getopt names the program by argv[0] in its messages */
+    if (setup >= 0) {
+        main_phys(argc - 1, argv + 1, (enum qev_sim_setup)setup);
+        cli_exit(CLI_OK);
+    }
     struct poisson_opts o;
-    argv[1] = "qsim poisson"; /* getopt names the program by argv[0] in its messages */
     parse_poisson(argc - 1, argv + 1, &o);
     struct sink *s = sink_open(o.text ? SINK_TEXT : SINK_QEV, o.output, o.level);
     qev_meta *m = poisson_meta(&o);

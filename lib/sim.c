@@ -54,3 +54,82 @@ size_t qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n)
     }
     return n;
 }
+
+/* ---- distributions shared by the physical simulator ---- */
+
+#include <stdlib.h>
+
+#include "sim_int.h"
+
+/* Marsaglia and Tsang's ziggurat with 256 layers: r is where the base layer
+ * meets the tail, v the area of each layer under exp(-x^2/2). */
+void sim_zig_init(struct sim_zig *z)
+{
+    const double r = 3.6541528853610088, v = 4.92867323399e-3;
+    z->x[0] = v / exp(-0.5 * r * r);
+    z->x[1] = r;
+    for (int i = 1; i < 255; i++)
+        z->x[i + 1] = sqrt(-2 * log(v / z->x[i] + exp(-0.5 * z->x[i] * z->x[i])));
+    z->x[256] = 0;
+    for (int i = 0; i <= 256; i++)
+        z->f[i] = exp(-0.5 * z->x[i] * z->x[i]);
+    /* the exponential's: r and v for exp(-x) */
+    const double er = 7.69711747013104972, ev = 3.949659822581572e-3;
+    z->ex[0] = ev / exp(-er);
+    z->ex[1] = er;
+    for (int i = 1; i < 255; i++)
+        z->ex[i + 1] = -log(ev / z->ex[i] + exp(-z->ex[i]));
+    z->ex[256] = 0;
+    for (int i = 0; i <= 256; i++)
+        z->ef[i] = exp(-z->ex[i]);
+}
+
+double sim_exp_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
+{
+    for (;;) {
+        unsigned i = (unsigned)(w & 255);
+        double u = (double)(w >> 11) * 0x1.0p-53 * z->ex[i];
+        if (u < z->ex[i + 1])
+            return u;
+        if (i == 0) /* the tail beyond r is r plus an exponential */
+            return z->ex[1] + qev_rng_exp(r);
+        double y = z->ef[i] + sim_uniform(r) * (z->ef[i + 1] - z->ef[i]);
+        if (y < exp(-u))
+            return u;
+        w = qev_rng_u64(r);
+    }
+}
+
+double sim_normal_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
+{
+    for (;;) {
+        unsigned i = (unsigned)(w & 255);
+        int neg = (w & 256) != 0;
+        double u = (double)(w >> 11) * 0x1.0p-53 * z->x[i];
+        if (u < z->x[i + 1])
+            return neg ? -u : u;
+        if (i == 0) { /* the tail beyond x[1], by Marsaglia's exponential method */
+            double a, b;
+            do {
+                a = qev_rng_exp(r) / z->x[1];
+                b = qev_rng_exp(r);
+            } while (b + b < a * a);
+            return neg ? -(z->x[1] + a) : z->x[1] + a;
+        }
+        double y = z->f[i] + sim_uniform(r) * (z->f[i + 1] - z->f[i]);
+        if (y < exp(-0.5 * u * u))
+            return neg ? -u : u;
+        w = qev_rng_u64(r);
+    }
+}
+
+int sim_arrivals_grow(struct sim_arrivals *v)
+{
+    size_t cap = v->cap ? 2 * v->cap : 4096;
+    struct sim_arrival *a = realloc(v->a, cap * sizeof *a);
+    if (!a)
+        return QEV_ENOMEM;
+    v->a = a;
+    v->cap = cap;
+    return QEV_OK;
+}

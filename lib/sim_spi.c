@@ -1,0 +1,91 @@
+/* The bucket level of single-pixel imaging: the share of the flux that the
+ * pattern of a measurement lets through the object. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "patterns.h"
+#include "sim.h"
+
+/* In-place fast Walsh-Hadamard transform of n values (natural order). */
+static void fwht(double *a, size_t n, size_t stride)
+{
+    for (size_t h = 1; h < n; h *= 2)
+        for (size_t i = 0; i < n; i += 2 * h)
+            for (size_t j = i; j < i + h; j++) {
+                double x = a[j * stride], y = a[(j + h) * stride];
+                a[j * stride] = x + y;
+                a[(j + h) * stride] = x - y;
+            }
+}
+
+/* C = H O H: each row, then each column; C[u][v] = <P_(u,v), O>. */
+static int hadamard_coefficients(qev_spi *p)
+{
+    size_t n = p->width, N = n * n;
+    p->coef = malloc(N * sizeof *p->coef);
+    if (!p->coef)
+        return QEV_ENOMEM;
+    p->sum = 0;
+    for (size_t i = 0; i < N; i++)
+        p->sum += p->coef[i] = p->object[i];
+    for (size_t r = 0; r < n; r++)
+        fwht(p->coef + r * n, n, 1);
+    for (size_t c = 0; c < n; c++)
+        fwht(p->coef + c, n, n);
+    return QEV_OK;
+}
+
+int qev_spi_init(qev_spi *p, enum qev_spi_kind kind, uint32_t width, uint32_t height,
+                 const float *object, uint64_t patterns, int order, uint64_t seed, double fill,
+                 const float *file)
+{
+    uint64_t npix = (uint64_t)width * height;
+    *p = (qev_spi){.kind = kind, .width = width, .height = height, .patterns = patterns,
+                   .measurements = patterns, .object = object, .seed = seed, .fill = fill,
+                   .file = file};
+    if (!object || patterns < 1 || npix < 1 || npix > (1u << 24))
+        return QEV_EINVAL;
+    if (kind == QEV_SPI_RANDOM) {
+        p->scratch = malloc(npix);
+        return p->scratch ? QEV_OK : QEV_ENOMEM;
+    }
+    if (kind == QEV_SPI_FILE)
+        return file ? QEV_OK : QEV_EINVAL;
+    if (width != height || !qev_hadamard_size_valid(width) || patterns > npix)
+        return QEV_EINVAL;
+    p->measurements = 2 * patterns;
+    p->perm = malloc(npix * sizeof *p->perm);
+    if (!p->perm)
+        return QEV_ENOMEM;
+    int rc = qev_hadamard_order(width, (enum qev_order)order, seed, p->perm);
+    return rc ? rc : hadamard_coefficients(p);
+}
+
+double qev_spi_level(void *spi, uint64_t m)
+{
+    qev_spi *p = spi;
+    size_t npix = (size_t)p->width * p->height;
+    if (p->kind == QEV_SPI_HADAMARD) {
+        double c = p->coef[p->perm[m / 2]];
+        return (m % 2 ? p->sum - c : p->sum + c) / 2 / (double)npix;
+    }
+    double dot = 0;
+    if (p->kind == QEV_SPI_RANDOM) {
+        qev_random_pattern(p->seed, m, p->fill, npix, p->scratch);
+        for (size_t i = 0; i < npix; i++)
+            dot += p->scratch[i] ? p->object[i] : 0;
+    } else {
+        const float *pat = p->file + m * npix;
+        for (size_t i = 0; i < npix; i++)
+            dot += (double)pat[i] * p->object[i];
+    }
+    return dot / (double)npix;
+}
+
+void qev_spi_free(qev_spi *p)
+{
+    free(p->perm);
+    free(p->coef);
+    free(p->scratch);
+    memset(p, 0, sizeof *p);
+}
