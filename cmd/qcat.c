@@ -1,5 +1,6 @@
 /* qcat: view, slice, merge and re-encode QEV streams. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,11 @@ static const char usage[] =
     "      --to=T             keep events before time T\n"
     "  -C, --channel=LIST     keep these channels (e.g. 1,3,5-8)\n"
     "  -k, --kind=LIST        keep these kinds (photon, sync, marker)\n"
+    "      --shard=I/N        shard I (from 1) of N equal time spans of a QEV file,\n"
+    "                         found through its block index; the shard's metadata\n"
+    "                         says which span it owns (owned_from_ps, owned_to_ps)\n"
+    "      --overlap=T        widen the shard by T on both sides, the margin that\n"
+    "                         correlations need (they count only what the shard owns)\n"
     "\n"
     "      --no-provenance    do not add a provenance line to QEV output\n"
     "  -h, --help             print this help and exit\n"
@@ -40,7 +46,7 @@ static const char usage[] =
     "\n"
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error.\n";
 
-enum { OPT_FROM = CLI_OPT_FIRST_TOOL_OPTION, OPT_TO };
+enum { OPT_FROM = CLI_OPT_FIRST_TOOL_OPTION, OPT_TO, OPT_SHARD, OPT_OVERLAP };
 
 struct qcat_opts {
     enum sink_mode mode;
@@ -49,6 +55,9 @@ struct qcat_opts {
     int merge;
     int level;
     qev_filter filter;
+    long shard, shards;    /* --shard I/N, I from 1 */
+    int64_t overlap;
+    qev_meta *extra;       /* set on every output segment (a shard's ownership) */
 };
 
 static enum sink_mode parse_format(const char *s)
@@ -80,6 +89,17 @@ static int ends_with(const char *s, const char *suffix)
     return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
+static void parse_shard(struct qcat_opts *o, const char *arg)
+{
+    char *end;
+    o->shard = strtol(arg, &end, 10);
+    if (*end != '/' || end == arg)
+        cli_usage_error("--shard: '%s' is not I/N", arg);
+    o->shards = cli_int("--shard", end + 1, 1, 1000000);
+    if (o->shard < 1 || o->shard > o->shards)
+        cli_usage_error("--shard: I must be between 1 and N");
+}
+
 static void parse_args(int argc, char **argv, struct qcat_opts *o)
 {
     static const struct option longopts[] = {
@@ -88,7 +108,8 @@ static void parse_args(int argc, char **argv, struct qcat_opts *o)
         {"count", no_argument, NULL, 'c'},        {"level", required_argument, NULL, 'l'},
         {"merge", no_argument, NULL, 'm'},        {"from", required_argument, NULL, OPT_FROM},
         {"to", required_argument, NULL, OPT_TO},  {"channel", required_argument, NULL, 'C'},
-        {"kind", required_argument, NULL, 'k'},   CLI_COMMON_LONGOPTS,
+        {"kind", required_argument, NULL, 'k'},   {"shard", required_argument, NULL, OPT_SHARD},
+        {"overlap", required_argument, NULL, OPT_OVERLAP}, CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof *o);
@@ -104,6 +125,8 @@ static void parse_args(int argc, char **argv, struct qcat_opts *o)
         case 'm': o->merge = 1; break;
         case OPT_FROM: o->filter.from = cli_time("--from", optarg); break;
         case OPT_TO: o->filter.to = cli_time("--to", optarg); break;
+        case OPT_SHARD: parse_shard(o, optarg); break;
+        case OPT_OVERLAP: o->overlap = cli_time("--overlap", optarg); break;
         case 'C':
             if (qev_filter_add_channels(&o->filter, optarg) != QEV_OK)
                 cli_usage_error("--channel: '%s' is not a list like 1,3,5-8", optarg);
@@ -123,6 +146,10 @@ static void parse_args(int argc, char **argv, struct qcat_opts *o)
         o->mode = SINK_PHDF5;
     if (o->filter.from >= o->filter.to)
         cli_usage_error("--from must be before --to");
+    if (o->shards && (o->merge || o->filter.from != INT64_MIN || o->filter.to != INT64_MAX))
+        cli_usage_error("--shard does not combine with --merge, --from or --to");
+    if (o->overlap < 0 || (o->overlap && !o->shards))
+        cli_usage_error("--overlap needs --shard and must not be negative");
 }
 
 static qev_reader *open_input(const char *path, const struct qcat_opts *o)
@@ -144,26 +171,83 @@ static void pass_events(struct sink *s, const qev_filter *f, const qev_event *ev
     sink_events(s, scratch, kept);
 }
 
+/* The output segment for the reader's current one: its metadata, plus the
+ * shard's ownership when cutting shards. */
+static void start_segment(struct sink *s, const qev_reader *r, const qev_meta *extra)
+{
+    if (!extra) {
+        sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
+        return;
+    }
+    qev_meta *m = qev_meta_dup(qev_reader_meta(r));
+    if (!m)
+        cli_die(NULL, "out of memory");
+    for (size_t i = 0; i < qev_meta_count(extra); i++)
+        qev_meta_set(m, qev_meta_key(extra, i), qev_meta_value(extra, i));
+    sink_segment(s, m, qev_reader_name(r));
+    qev_meta_free(m);
+}
+
+static void copy_stream(qev_reader *r, const struct qcat_opts *o, struct sink *s,
+                        qev_event *scratch)
+{
+    start_segment(s, r, o->extra);
+    const qev_event *ev;
+    long n;
+    while ((n = qev_read(r, &ev)) >= 0) {
+        if (n > 0) {
+            pass_events(s, &o->filter, ev, n, scratch);
+            continue;
+        }
+        sink_closing(s, qev_reader_closing_meta(r));
+        start_segment(s, r, o->extra);
+    }
+    cli_check_read(r, n);
+    sink_closing(s, qev_reader_closing_meta(r));
+    cli_reader_close(r);
+}
+
 static void concatenate(char **paths, int npaths, const struct qcat_opts *o, struct sink *s,
                         qev_event *scratch)
 {
-    for (int i = 0; i < npaths; i++) {
-        qev_reader *r = open_input(paths[i], o);
-        sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
-        const qev_event *ev;
-        long n;
-        while ((n = qev_read(r, &ev)) >= 0) {
-            if (n > 0) {
-                pass_events(s, &o->filter, ev, n, scratch);
-                continue;
-            }
-            sink_closing(s, qev_reader_closing_meta(r));
-            sink_segment(s, qev_reader_meta(r), qev_reader_name(r));
-        }
-        cli_check_read(r, n);
-        sink_closing(s, qev_reader_closing_meta(r));
-        cli_reader_close(r);
-    }
+    for (int i = 0; i < npaths; i++)
+        copy_stream(open_input(paths[i], o), o, s, scratch);
+}
+
+static int64_t saturating_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* Shard I of N: equal durations of the file's time range, the first owning
+ * everything before it and the last everything after, each widened by the
+ * overlap on both sides; the ownership goes into the metadata. */
+static void cut_shard(const char *path, struct qcat_opts *o, struct sink *s, qev_event *scratch)
+{
+    qev_reader *r = cli_reader(path);
+    int64_t tmin, tmax;
+    if (qev_reader_file_span(r, &tmin, &tmax) != QEV_OK)
+        cli_die(path, "--shard needs a whole QEV file (its trailers give the time range)");
+    __int128 span = tmax >= tmin ? (__int128)tmax - tmin + 1 : 1;
+    int64_t len = (int64_t)((span + o->shards - 1) / o->shards);
+    int64_t from = o->shard == 1 ? INT64_MIN : (int64_t)(tmin + (__int128)len * (o->shard - 1));
+    int64_t to = o->shard == o->shards ? INT64_MAX : (int64_t)(tmin + (__int128)len * o->shard);
+    o->filter.from = saturating_add(from, -o->overlap);
+    o->filter.to = saturating_add(to, o->overlap);
+    qev_reader_set_window(r, o->filter.from, o->filter.to);
+    if (!(o->extra = qev_meta_new()))
+        cli_die(NULL, "out of memory");
+    qev_meta_setf(o->extra, "shard", "%ld/%ld", o->shard, o->shards);
+    qev_meta_setf(o->extra, "owned_from_ps", "%" PRId64, from);
+    qev_meta_setf(o->extra, "owned_to_ps", "%" PRId64, to);
+    qev_meta_setf(o->extra, "shard_overlap_ps", "%" PRId64, o->overlap);
+    copy_stream(r, o, s, scratch);
+    qev_meta_free(o->extra);
+    o->extra = NULL;
 }
 
 static void merge(char **paths, int npaths, const struct qcat_opts *o, struct sink *s,
@@ -205,7 +289,11 @@ int main(int argc, char **argv)
     qev_event *scratch = malloc(QEV_MAX_BLOCK_EVENTS * sizeof *scratch);
     if (!scratch)
         cli_die(NULL, "out of memory");
-    if (o.merge)
+    if (o.shards && npaths != 1)
+        cli_usage_error("--shard cuts one file");
+    if (o.shards)
+        cut_shard(paths[0], &o, s, scratch);
+    else if (o.merge)
         merge(paths, npaths, &o, s, scratch);
     else
         concatenate(paths, npaths, &o, s, scratch);

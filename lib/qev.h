@@ -121,6 +121,10 @@ qev_read_stats qev_reader_stats(const qev_reader *r);
  * and dropped. Events inside returned blocks still need filtering. Call before
  * the first qev_read. */
 int qev_reader_set_window(qev_reader *r, int64_t from, int64_t to);
+/* The time range of every event in a seekable file, from its trailers alone;
+ * QEV_EINVAL for a pipe or a file whose trailers cannot be walked. Call before
+ * the first qev_read. */
+int qev_reader_file_span(qev_reader *r, int64_t *tmin, int64_t *tmax);
 /* Returns the sticky status (QEV_OK when the stream ended cleanly, or was not
  * read to the end without error) and frees the handle. */
 int qev_reader_close(qev_reader *r);

@@ -11,6 +11,7 @@
 
 /* One segment's part inside a time window, from its block index. */
 struct planned_segment {
+    int64_t tmin, tmax;   /* of the whole segment, from its trailer */
     uint64_t start;       /* header offset */
     uint64_t blocks_from; /* first block to read */
     uint64_t blocks_to;   /* end of the last block to read */
@@ -347,6 +348,8 @@ static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg
         }
     }
     p->start = seg_start;
+    p->tmin = t->tmin;
+    p->tmax = t->tmax;
     if (first == t->n_blocks) {
         p->blocks_from = p->blocks_to = seg_start;
         p->skipped = t->n_blocks;
@@ -439,6 +442,25 @@ static long next_planned(qev_reader *r)
     if (ensure(r, 4) < 4 || rd32(here(r)) != QEV_ZSTD_MAGIC)
         return fail(r, QEV_EFORMAT, offset_now(r), "%s", "no block where the index points");
     return read_block(r);
+}
+
+int qev_reader_file_span(qev_reader *r, int64_t *tmin, int64_t *tmax)
+{
+    if (r->err.status || r->nplan)
+        return r->err.status ? r->err.status : QEV_EINVAL;
+    r->wfrom = INT64_MIN;
+    r->wto = INT64_MAX;
+    int rc = build_plan(r) == 0 ? QEV_OK : QEV_EINVAL;
+    *tmin = INT64_MAX;
+    *tmax = INT64_MIN;
+    for (size_t i = 0; rc == QEV_OK && i < r->nplan; i++) {
+        *tmin = r->plan[i].tmin < *tmin ? r->plan[i].tmin : *tmin;
+        *tmax = r->plan[i].tmax > *tmax ? r->plan[i].tmax : *tmax;
+    }
+    free(r->plan);
+    r->plan = NULL;
+    r->nplan = 0;
+    return rc;
 }
 
 int qev_reader_set_window(qev_reader *r, int64_t from, int64_t to)
