@@ -12,14 +12,18 @@ struct decimal {
     int negative;
     uint64_t digits; /* significant digits as an integer */
     int exp10;       /* value = digits * 10^exp10 */
+    int inexact;     /* a non-zero digit beyond what digits holds was dropped */
 };
+
+static const char not_whole[] = "not a whole number of the smallest unit";
+static const char too_large[] = "too large";
 
 /* Reads [+-]digits[.digits][e[+-]digits]; returns the rest of the string. */
 static const char *parse_decimal(const char *s, struct decimal *d)
 {
     const char *start = s;
     int seen = 0;
-    *d = (struct decimal){0, 0, 0};
+    *d = (struct decimal){0, 0, 0, 0};
     if (*s == '+' || *s == '-')
         d->negative = *s++ == '-';
     for (int frac = 0;; s++) {
@@ -33,6 +37,7 @@ static const char *parse_decimal(const char *s, struct decimal *d)
         if (d->digits > (UINT64_MAX - 9) / 10) {
             if (!frac)
                 d->exp10++;
+            d->inexact |= *s != '0';
             continue;
         }
         d->digits = d->digits * 10 + (uint64_t)(*s - '0');
@@ -52,7 +57,9 @@ static const char *parse_decimal(const char *s, struct decimal *d)
     return s;
 }
 
-/* digits * 10^exp10 * mult as an exact integer, if it is one and fits. */
+/* digits * 10^exp10 * mult as an exact integer, if it is one and fits. A value
+ * with dropped digits is refused rather than rounded: the digits kept are not
+ * the value written. */
 static int exact_integer(const struct decimal *d, int64_t mult, __int128 *out, const char **why)
 {
     __int128 v = d->digits;
@@ -60,22 +67,26 @@ static int exact_integer(const struct decimal *d, int64_t mult, __int128 *out, c
     v *= mult;
     while (e < 0 && v != 0) {
         if (v % 10) {
-            *why = "not a whole number of the smallest unit";
+            *why = not_whole;
             return QEV_EINVAL;
         }
         v /= 10;
         e++;
     }
     for (; e > 0 && v != 0; e--) {
-        v *= 10;
-        if (v > (__int128)INT64_MAX * 10) {
-            *why = "too large";
+        if (v > (__int128)INT64_MAX) {
+            *why = too_large;
             return QEV_EINVAL;
         }
+        v *= 10;
     }
     *out = d->negative ? -v : v;
     if (*out > INT64_MAX || *out < INT64_MIN) {
-        *why = "too large";
+        *why = too_large;
+        return QEV_EINVAL;
+    }
+    if (d->inexact) {
+        *why = not_whole;
         return QEV_EINVAL;
     }
     return QEV_OK;
@@ -116,11 +127,35 @@ int qev_parse_time_ps(const char *s, int64_t *ps, const char **why)
     }
     __int128 v;
     int rc = exact_integer(&d, mult, &v, why);
-    if (rc == QEV_EINVAL && strcmp(*why, "too large") != 0)
+    if (rc == QEV_EINVAL && *why == not_whole)
         *why = "not a whole number of picoseconds";
     if (rc == QEV_OK)
         *ps = (int64_t)v;
     return rc;
+}
+
+int qev_parse_time_in_unit(const char *s, int64_t unit_ps, int64_t *ps, const char **why)
+{
+    struct decimal d;
+    const char *rest = parse_decimal(s, &d);
+    if (rest == s || *rest) {
+        *why = "not a number";
+        return QEV_EINVAL;
+    }
+    __int128 v;
+    int rc = exact_integer(&d, unit_ps, &v, why);
+    if (rc == QEV_EINVAL && *why == not_whole)
+        *why = "not a whole number of picoseconds";
+    if (rc == QEV_OK)
+        *ps = (int64_t)v;
+    return rc;
+}
+
+int qev_is_number(const char *s)
+{
+    struct decimal d;
+    const char *rest = parse_decimal(s, &d);
+    return rest != s && !*rest;
 }
 
 static int si_exponent(const char **rest)
@@ -148,7 +183,7 @@ int qev_parse_count(const char *s, uint64_t *count, const char **why)
     }
     __int128 v;
     int rc = exact_integer(&d, 1, &v, why);
-    if (rc == QEV_EINVAL && strcmp(*why, "too large") != 0)
+    if (rc == QEV_EINVAL && *why == not_whole)
         *why = "not a whole number";
     if (rc == QEV_OK)
         *count = (uint64_t)v;

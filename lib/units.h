@@ -9,6 +9,13 @@
  * value or unit, QEV_EINVAL too when the value is not a whole number of ps; the
  * reason is left in why. */
 int qev_parse_time_ps(const char *s, int64_t *ps, const char **why);
+/* A plain number without a unit (12.345, -3, 1e-6) times unit_ps, to exact
+ * integer picoseconds: 12.345 in units of 1000 ps is 12345. QEV_EINVAL, with
+ * the reason in why, for a malformed number, a product that is not a whole
+ * number of ps, or one too large. */
+int qev_parse_time_in_unit(const char *s, int64_t unit_ps, int64_t *ps, const char **why);
+/* 1 when s is a plain decimal number: [+-]digits[.digits][e[+-]digits]. */
+int qev_is_number(const char *s);
 /* A non-negative integer count, with an optional k, M, G or T suffix and
  * exponent notation: 1e9, 10M. */
 int qev_parse_count(const char *s, uint64_t *count, const char **why);
