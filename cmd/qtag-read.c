@@ -28,12 +28,24 @@ static const char usage[] =
     "Text (CSV, TSV) and raw binary records:\n"
     "      --time-column=COL    name or 1-based number of the time column (default 1)\n"
     "      --channel-column=COL name or number of the channel column (default 2)\n"
-    "      --header, --no-header  whether the first row names the columns\n"
-    "                           (default: detected)\n"
-    "      --delimiter=C        field separator (default: detected among , tab ; space)\n"
-    "      --time-unit=T        unit of the times, e.g. 1ps, 1ns, 81ps (default 1ps)\n"
-    "      --channel-map=MAP    channel names to numbers, e.g. A=1,B=2\n"
+    "      --header, --no-header  whether the first row names the columns (default:\n"
+    "                           it does when its time field is not a number)\n"
+    "      --delimiter=C        field separator: one character, or tab, comma,\n"
+    "                           semicolon, space (runs of spaces); default: the first of\n"
+    "                           tab , ; space on the first line\n"
+    "      --time-unit=T        unit of the times, e.g. 1ps, 1ns, 81ps (default: the unit\n"
+    "                           the time column's name states, time_ns or t (us), among\n"
+    "                           ps ns us ms s; else 1ps)\n"
+    "      --channel-map=MAP    channel names to numbers, e.g. A=1,B=2; numeric channels\n"
+    "                           (0..65535) are kept as written\n"
     "      --channel-bytes=N    raw records: 2 or 4 bytes of channel after the int64 time\n"
+    "  Text times may be integers or decimals (12.345, 1e-6) and must be whole\n"
+    "  picoseconds once multiplied by the unit. A header naming kind, x, y, micro,\n"
+    "  value or group columns (qcat's text and CSV) fills those fields: '-' is none, a\n"
+    "  group number other than the previous row's starts a group. Blank lines and\n"
+    "  lines starting with # are skipped, and a header row repeated identically (files\n"
+    "  joined with cat). The last line must end with a newline: a file that ends inside\n"
+    "  a row is truncated.\n"
     "\n"
     "      --no-provenance      do not add a provenance line\n"
     "  -h, --help               print this help and exit\n"
@@ -73,10 +85,16 @@ _Noreturn static void list_formats(void)
 
 static char parse_delimiter(const char *s)
 {
-    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
-        return '\t';
+    static const struct {
+        const char *name;
+        char c;
+    } names[] = {{"tab", '\t'}, {"\\t", '\t'}, {"comma", ','}, {"semicolon", ';'}, {"space", ' '}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(s, names[i].name) == 0)
+            return names[i].c;
     if (strlen(s) != 1)
-        cli_usage_error("--delimiter: '%s' is not one character (or 'tab')", s);
+        cli_usage_error("--delimiter: '%s' is not one character (or tab, comma, semicolon, "
+                        "space)", s);
     return s[0];
 }
 
