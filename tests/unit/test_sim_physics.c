@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "patterns.h"
+#include "phantom.h"
 #include "qev.h"
 #include "rng.h"
 #include "sim.h"
+#include "sim_int.h"
 #include "tap.h"
 
 /* ---- Hadamard patterns, built the slow way ---- */
@@ -301,8 +303,161 @@ static void test_pattern_misc(void)
     free(b);
 }
 
+/* ---- the simulator's distributions ---- */
+
+static void test_normal(void)
+{
+    enum { N = 2000000 };
+    struct sim_zig z;
+    sim_zig_init(&z);
+    tap_near(z.x[255], 0.0, 0.4, "ziggurat: the top layer is near 0");
+    qev_rng r;
+    qev_rng_seed(&r, 3);
+    double sum = 0, sq = 0;
+    long over2 = 0, over37 = 0;
+    for (int i = 0; i < N; i++) {
+        double g = sim_normal(&r, &z);
+        sum += g;
+        sq += g * g;
+        over2 += fabs(g) > 2;
+        over37 += g > 3.7; /* only the tail path reaches past r = 3.654 */
+    }
+    tap_near(sum / N, 0, 5 / sqrt(N), "normal: mean 0 (5 sigma)");
+    tap_near(sq / N, 1, 5 * sqrt(2.0 / N), "normal: variance 1 (5 sigma)");
+    double p2 = erfc(2 / sqrt(2)), p37 = 0.5 * erfc(3.7 / sqrt(2));
+    tap_near((double)over2, p2 * N, 5 * sqrt(N * p2), "normal: P(|z| > 2) = 0.0455 (5 sigma)");
+    tap_near((double)over37, p37 * N, 5 * sqrt(N * p37), "normal: P(z > 3.7), the tail (5 sigma)");
+}
+
+static void test_exponential(void)
+{
+    enum { N = 2000000 };
+    struct sim_zig z;
+    sim_zig_init(&z);
+    qev_rng r;
+    qev_rng_seed(&r, 4);
+    double sum = 0;
+    long over1 = 0, over8 = 0;
+    for (int i = 0; i < N; i++) {
+        double e = sim_exp(&r, &z);
+        sum += e;
+        over1 += e > 1;
+        over8 += e > 8; /* past r = 7.697: the tail path */
+    }
+    tap_near(sum / N, 1, 5 / sqrt(N), "exponential: mean 1 (5 sigma)");
+    double p1 = exp(-1.0), p8 = exp(-8.0);
+    tap_near((double)over1, p1 * N, 5 * sqrt(N * p1), "exponential: P(e > 1) = 1/e (5 sigma)");
+    tap_near((double)over8, p8 * N, 5 * sqrt(N * p8), "exponential: P(e > 8), the tail (5 sigma)");
+}
+
+/* ---- single-pixel levels against the patterns themselves ---- */
+
+static void test_spi_levels(void)
+{
+    enum { n = 16, N = n * n };
+    float obj[N];
+    qev_phantom("discs", n, n, obj);
+    qev_spi p;
+    int rc = qev_spi_init(&p, QEV_SPI_HADAMARD, n, n, obj, 100, QEV_ORDER_CAKE, 0, 0.5, NULL);
+    tap_ok(rc == QEV_OK && p.measurements == 200, "Hadamard: 100 patterns make 200 split measurements");
+    uint32_t perm[N];
+    qev_hadamard_order(n, QEV_ORDER_CAKE, 0, perm);
+    uint8_t part[N];
+    double worst = 0;
+    for (uint64_t m = 0; m < p.measurements; m++) {
+        qev_hadamard_part(n, perm[m / 2], (int)(m % 2), part);
+        double dot = 0;
+        for (int i = 0; i < N; i++)
+            dot += part[i] * obj[i];
+        worst = fmax(worst, fabs(qev_spi_level(&p, m) - dot / N));
+    }
+    tap_near(worst, 0, 1e-12, "Hadamard levels: <P_m, O> / N, measurement 2k positive, 2k+1 negative");
+    qev_spi_free(&p);
+    qev_spi_init(&p, QEV_SPI_RANDOM, n, n, obj, 10, 0, 9, 0.3, NULL);
+    qev_random_pattern(9, 7, 0.3, N, part);
+    double dot = 0;
+    for (int i = 0; i < N; i++)
+        dot += part[i] * obj[i];
+    tap_near(qev_spi_level(&p, 7), dot / N, 1e-12, "random levels: <P_m, O> / N");
+    qev_spi_free(&p);
+}
+
+static void test_phantoms(void)
+{
+    enum { W = 64, H = 48 };
+    static float img[W * H];
+    const char *names[] = {"usaf", "discs", "letters", "letters:AB 12"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        int rc = qev_phantom(names[k], W, H, img);
+        int in_range = 1, lit = 0, dark = 0;
+        for (int i = 0; i < W * H; i++) {
+            in_range &= img[i] >= 0 && img[i] <= 1;
+            lit += img[i] > 0.9f;
+            dark += img[i] == 0;
+        }
+        char name[96];
+        snprintf(name, sizeof name, "phantom %s: values in [0, 1], some lit, some opaque", names[k]);
+        tap_ok(rc == QEV_OK && in_range && lit > 0 && dark > 0, name);
+    }
+    qev_phantom("discs", W, H, img);
+    tap_ok(img[(H / 2) * W + W / 2] == 0.5f, "discs: the big disc transmits 0.5 at the centre");
+    tap_ok(img[0] == 0, "discs: opaque outside");
+    tap_ok(qev_phantom("letters:A!", W, H, img) == QEV_EINVAL, "a character the font lacks is refused");
+    tap_ok(qev_phantom("bogus", W, H, img) == QEV_EINVAL, "an unknown phantom is refused");
+    /* letters: the glyph of I is a vertical bar: its middle column lit in every glyph row */
+    float one[7 * 9];
+    qev_phantom("letters:I", 7, 9, one);
+    int bar = 1;
+    for (int row = 1; row <= 7; row++)
+        bar &= one[row * 7 + 3] == 1;
+    tap_ok(bar && one[1 * 7 + 1] == 0 && one[2 * 7 + 1] == 0, "letters: I is drawn from the font at 1 px per dot");
+}
+
+/* ---- the simulator through its API ---- */
+
+static void test_sim_api(void)
+{
+    qev_sim_config c;
+    qev_sim_config_default(&c, QEV_SIM_COHERENT);
+    c.rate_hz = 1e6;
+    c.duration_ps = 100000000000; /* 100 ms */
+    c.det[1].dead_ps = 100000;
+    c.det[2].jitter_ps = 500;
+    qev_sim *s = qev_sim_new(&c);
+    tap_ok(s && qev_sim_status(s) == QEV_OK, "a coherent setup starts");
+    static qev_event ev[1 << 18];
+    size_t n = qev_sim_fill(s, ev, 1 << 18);
+    int sorted = 1, in_range = 1;
+    long count[3] = {0};
+    for (size_t i = 0; i < n; i++) {
+        sorted &= i == 0 || ev[i].t >= ev[i - 1].t;
+        in_range &= ev[i].t >= 0 && ev[i].t < c.duration_ps && ev[i].channel >= 1 && ev[i].channel <= 2;
+        count[ev[i].channel % 3]++;
+    }
+    tap_ok(sorted && in_range, "events are sorted and inside the duration");
+    /* 5e5/s on each side; channel 1 dead 100 ns: 5e5 / 1.05 */
+    tap_near((double)count[1], 47619.05, 5 * sqrt(47619.05), "dead time: R / (1 + R tau) (5 sigma)");
+    tap_near((double)count[2], 50000, 5 * sqrt(50000.0), "jitter keeps every click (5 sigma)");
+    qev_sim_truth t;
+    qev_sim_expected(s, 1000, &t);
+    tap_near(t.singles_hz[1], 5e5, 1e-6, "expected singles: split x rate");
+    tap_near(t.recorded_hz[1], 5e5 / 1.05, 1e-6, "expected recorded rate under dead time");
+    tap_near(t.accidental_hz, 5e5 * 5e5 * 1e-9, 1e-9, "expected accidentals: R1 R2 window");
+    qev_sim_free(s);
+    c.det[1].eff = 2;
+    s = qev_sim_new(&c);
+    tap_ok(qev_sim_status(s) == QEV_EINVAL && strstr(qev_sim_error(s), "channel 1"),
+           "an efficiency above 1 is refused, naming the channel");
+    qev_sim_free(s);
+}
+
 int main(void)
 {
+    test_normal();
+    test_exponential();
+    test_spi_levels();
+    test_phantoms();
+    test_sim_api();
     for (int n = 1; n <= 16; n *= 2)
         test_hadamard_matrix(n);
     for (int n = 2; n <= 16; n *= 2)
