@@ -61,6 +61,7 @@ struct sim_lane {
     size_t out_n, out_head, out_cap;
     int64_t T, min_delay, neg_bound, bound;
     int done, general;
+    qev_rng rng; /* the detectors' thinning and jitter */
 };
 
 struct qev_sim {
@@ -303,6 +304,7 @@ static int lane_init(qev_sim *s, struct sim_lane *L, int tagger)
 {
     const qev_sim_config *c = &s->c;
     L->clk = c->tagger[tagger];
+    qev_rng_seed(&L->rng, c->seed ^ 0x2545F4914F6CDD1Dull * (uint64_t)tagger);
     L->drift = L->clk.drift_ppm * 1e-6;
     L->has_clock = L->clk.offset_ps != 0 || L->drift != 0;
     unsigned used = used_channels(c);
@@ -357,13 +359,13 @@ static int cand_reserve(struct sim_lane *L, size_t more)
     return QEV_OK;
 }
 
-static inline int64_t det_jitter(struct sim_det *d, const struct sim_zig *z)
+static inline int64_t det_jitter(const struct sim_det *d, qev_rng *r, const struct sim_zig *z)
 {
     int64_t j = 0;
     if (d->jitter > 0)
-        j = sim_round(d->jitter * sim_normal_cut(&d->rng, z));
-    if (d->tail_mean > 0 && sim_bernoulli(&d->rng, d->tail))
-        j += (int64_t)(d->tail_mean * sim_exp_cut(&d->rng, z));
+        j = sim_round(d->jitter * sim_normal_cut(r, z));
+    if (d->tail_mean > 0 && sim_bernoulli(r, d->tail))
+        j += (int64_t)(d->tail_mean * sim_exp_cut(r, z));
     return j;
 }
 
@@ -390,9 +392,9 @@ static int lane_route_general(qev_sim *s, struct sim_lane *L)
             continue;
         }
         sim_prob eff = d->array ? s->arr.effp[pixel_index(&s->arr, a->aux)] : d->eff;
-        if (!sim_bernoulli(&d->rng, eff))
+        if (!sim_bernoulli(&L->rng, eff))
             continue;
-        int64_t t = a->t + d->delay + det_jitter(d, &s->zig);
+        int64_t t = a->t + d->delay + det_jitter(d, &L->rng, &s->zig);
         *out++ = (qev_event){t, (uint16_t)ch, QEV_PHOTON, d->flags, d->array ? a->aux : 0};
     }
     L->ncand = (size_t)(out - L->cand);
@@ -408,21 +410,24 @@ static int lane_route(qev_sim *s, struct sim_lane *L)
         return lane_route_general(s, L);
     if (cand_reserve(L, L->arr.n))
         return QEV_ENOMEM;
-    qev_event *first = L->cand + L->ncand, *out = first;
+    /* the generator in a local, so that it stays in registers */
+    qev_rng r = L->rng;
+    qev_event *restrict first = L->cand + L->ncand, *restrict out = first;
     for (size_t i = 0; i < L->arr.n; i++) {
         const struct sim_arrival *a = &L->arr.a[i];
         int ch = L->port_ch[a->port];
         if (ch < 0)
             continue;
-        struct sim_det *d = &L->det[ch];
+        const struct sim_det *d = &L->det[ch];
         *out = (qev_event){a->t + d->delay, (uint16_t)ch, QEV_PHOTON, 0, 0};
-        out += d->eff.always | (qev_rng_u64(&d->rng) < d->eff.thr);
+        out += d->eff.always | (qev_rng_u64(&r) < d->eff.thr);
     }
-    for (qev_event *e = first; e < out; e++) {
-        struct sim_det *d = &L->det[e->channel];
+    for (qev_event *restrict e = first; e < out; e++) {
+        const struct sim_det *d = &L->det[e->channel];
         if (d->jitter > 0 || d->tail_mean > 0)
-            e->t += det_jitter(d, &s->zig);
+            e->t += det_jitter(d, &r, &s->zig);
     }
+    L->rng = r;
     L->ncand = (size_t)(out - L->cand);
     L->arr.n = 0;
     return QEV_OK;
@@ -442,6 +447,10 @@ static uint32_t dark_pixel(const struct sim_array *a, qev_rng *r)
     return qev_pixel_aux((uint16_t)(lo % a->w), (uint16_t)(lo / a->w));
 }
 
+/* Dark counts are few beside the photons: they wait in the heap, which the
+ * dead-time pass merges in time order. */
+static int heap_push(struct sim_heap *h, qev_event e);
+
 static int lane_darks(qev_sim *s, struct sim_lane *L, int64_t T1)
 {
     for (int ch = 1; ch < QEV_SIM_CHANNELS; ch++) {
@@ -449,10 +458,9 @@ static int lane_darks(qev_sim *s, struct sim_lane *L, int64_t T1)
         if (!d->used || d->dark_gap_ps <= 0)
             continue;
         while (d->dark.t < T1 + d->delay) {
-            if (cand_reserve(L, 1))
-                return QEV_ENOMEM;
             uint32_t aux = d->array ? dark_pixel(&s->arr, &d->rng) : 0;
-            L->cand[L->ncand++] = (qev_event){d->dark.t, (uint16_t)ch, QEV_PHOTON, d->flags, aux};
+            if (heap_push(&L->ap, (qev_event){d->dark.t, (uint16_t)ch, QEV_PHOTON, d->flags, aux}))
+                return QEV_ENOMEM;
             sim_clock_advance(&d->dark, sim_exp(&d->rng, &s->zig) * d->dark_gap_ps);
         }
     }
@@ -617,29 +625,44 @@ static int accept_click(qev_sim *s, struct sim_lane *L, struct sim_det *d, qev_e
 
 /* Candidates before P pass the dead time, in time order, merged with the
  * afterpulses and crosstalk due before P. */
+/* One click through the dead time of its detector (or pixel). */
+static inline int dead_time_pass(qev_sim *s, struct sim_lane *L, const qev_event *e)
+{
+    struct sim_det *d = &L->det[e->channel];
+    if (d->perfect)
+        return accept_click(s, L, d, *e);
+    int64_t *last = d->array ? &s->arr.last[pixel_index(&s->arr, e->aux)] : &d->last;
+    if (e->t < *last + d->dead)
+        return QEV_OK;
+    *last = e->t;
+    return accept_click(s, L, d, *e);
+}
+
+/* Candidates before P pass the dead time, in time order, merged with the
+ * darks, afterpulses and crosstalk due before P (the heap). */
 static int lane_process(qev_sim *s, struct sim_lane *L, int64_t P)
 {
-    size_t i = 0;
+    size_t i = 0, n = L->ncand;
+    const qev_event *c = L->cand;
     for (;;) {
+        /* the candidates strictly before the heap's first, in a tight loop */
+        int64_t stop = L->ap.n && L->ap.e[0].t < P ? L->ap.e[0].t : P;
+        size_t heap_n = L->ap.n;
+        while (i < n && c[i].t < stop && L->ap.n == heap_n)
+            if (dead_time_pass(s, L, &c[i++]))
+                return QEV_ENOMEM;
         qev_event e;
-        if (i < L->ncand && L->cand[i].t < P && (!L->ap.n || !event_before(&L->ap.e[0], &L->cand[i])))
-            e = L->cand[i++];
+        if (i < n && c[i].t < P && (!L->ap.n || !event_before(&L->ap.e[0], &c[i])))
+            e = c[i++];
         else if (L->ap.n && L->ap.e[0].t < P)
             e = heap_pop(&L->ap);
         else
             break;
-        struct sim_det *d = &L->det[e.channel];
-        if (!d->perfect) {
-            int64_t *last = d->array ? &s->arr.last[pixel_index(&s->arr, e.aux)] : &d->last;
-            if (e.t < *last + d->dead)
-                continue;
-            *last = e.t;
-        }
-        if (accept_click(s, L, d, e))
+        if (dead_time_pass(s, L, &e))
             return QEV_ENOMEM;
     }
-    memmove(L->cand, L->cand + i, (L->ncand - i) * sizeof *L->cand);
-    L->ncand -= i;
+    memmove(L->cand, L->cand + i, (n - i) * sizeof *L->cand);
+    L->ncand = n - i;
     return QEV_OK;
 }
 

@@ -18,10 +18,49 @@ struct sim_zig {
     double ex[257], ef[257]; /* exponential */
 };
 void sim_zig_init(struct sim_zig *z);
-double sim_normal_slow(qev_rng *r, const struct sim_zig *z, uint64_t w);
-double sim_exp_slow(qev_rng *r, const struct sim_zig *z, uint64_t w);
 
 static inline double sim_uniform(qev_rng *r) { return (double)(qev_rng_u64(r) >> 11) * 0x1.0p-53; }
+
+/* The ziggurats' slow paths, inline so that a generator kept in registers by
+ * its caller need not go to memory. */
+static inline double sim_normal_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
+{
+    for (;;) {
+        unsigned i = (unsigned)(w & 255);
+        int neg = (w & 256) != 0;
+        double u = (double)(w >> 11) * 0x1.0p-53 * z->x[i];
+        if (u < z->x[i + 1])
+            return neg ? -u : u;
+        if (i == 0) { /* the tail beyond x[1], by Marsaglia's exponential method */
+            double a, b;
+            do {
+                a = qev_rng_exp(r) / z->x[1];
+                b = qev_rng_exp(r);
+            } while (b + b < a * a);
+            return neg ? -(z->x[1] + a) : z->x[1] + a;
+        }
+        double y = z->f[i] + sim_uniform(r) * (z->f[i + 1] - z->f[i]);
+        if (y < exp(-0.5 * u * u))
+            return neg ? -u : u;
+        w = qev_rng_u64(r);
+    }
+}
+
+static inline double sim_exp_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
+{
+    for (;;) {
+        unsigned i = (unsigned)(w & 255);
+        double u = (double)(w >> 11) * 0x1.0p-53 * z->ex[i];
+        if (u < z->ex[i + 1])
+            return u;
+        if (i == 0) /* the tail beyond r is r plus an exponential */
+            return z->ex[1] + qev_rng_exp(r);
+        double y = z->ef[i] + sim_uniform(r) * (z->ef[i + 1] - z->ef[i]);
+        if (y < exp(-u))
+            return u;
+        w = qev_rng_u64(r);
+    }
+}
 
 /* Standard normal: the fast path of the ziggurat takes one draw. */
 static inline double sim_normal(qev_rng *r, const struct sim_zig *z)

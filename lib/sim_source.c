@@ -169,14 +169,26 @@ static int to_splitter(struct sim_source *s, int64_t t, struct sim_arrivals *out
     return sim_arrivals_push(out, t, port, 0);
 }
 
+/* The hot loop of CW pairs: generator and clock in locals (registers). */
 static int fill_pairs_cw(struct sim_source *s, int64_t until, struct sim_arrivals *out)
 {
-    while (s->clk.t < until) {
-        if (sim_arrivals_push(out, s->clk.t, PORT_A, 0) || sim_arrivals_push(out, s->clk.t, PORT_B, 0))
-            return QEV_ENOMEM;
-        sim_clock_advance(&s->clk, sim_exp(&s->rng, s->zig) * s->mean_gap_ps);
+    qev_rng r = s->rng;
+    sim_clock clk = s->clk;
+    int rc = QEV_OK;
+    while (clk.t < until) {
+        if (out->cap - out->n < 2 && sim_arrivals_grow(out)) {
+            rc = QEV_ENOMEM;
+            break;
+        }
+        struct sim_arrival *restrict a = out->a + out->n;
+        a[0] = (struct sim_arrival){clk.t, 0, PORT_A};
+        a[1] = (struct sim_arrival){clk.t, 0, PORT_B};
+        out->n += 2;
+        sim_clock_advance(&clk, sim_exp(&r, s->zig) * s->mean_gap_ps);
     }
-    return QEV_OK;
+    s->rng = r;
+    s->clk = clk;
+    return rc;
 }
 
 static void pulsed_next(struct sim_source *s)
