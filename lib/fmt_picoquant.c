@@ -21,10 +21,25 @@ enum pq_layout { PQ_PH_T2, PQ_PH_T3, PQ_HH_T2, PQ_HH_T3, PQ_TH_T3R };
 #define HH_T3_WRAP 1024u
 #define T3R_WRAP 65536u
 
+/* The widest time fields: T2 timetag (PicoHarp: 28 bits), T3 nsync
+ * (PicoHarp, t3r: 16 bits), dtime (HydraHarp: 15 bits). */
+#define PQ_T2_SPAN (1u << 28)
+#define PQ_NSYNC_SPAN (1u << 16)
+#define PQ_DTIME_SPAN (1u << 15)
+/* Bounds on what a header may claim, so that a lying one cannot push a time
+ * out of range on its first record: a T2 or dtime unit of at most 1 ms, a
+ * sync period of at most 1 s. */
+#define PQ_MAX_UNIT_PS 1e9L
+#define PQ_MAX_SYNC_PS 1e12L
+
+/* What a record decoder returns besides 1 (an event) and 0 (none). */
+enum { PQ_UNKNOWN = -1, PQ_TIME_OVERFLOW = -2 };
+
 struct pq_decoder {
     enum pq_layout layout;
     int v1;                /* HydraHarp V1: one overflow per record */
     uint64_t ofl;          /* overflow correction, in timetag or nsync units */
+    uint64_t max_ofl;      /* the largest correction whose times all fit in int64 ps */
     int64_t unit_ps_int;   /* T2 timetag unit, when a whole number of ps; else 0 */
     long double unit_ps;   /* T2 timetag unit */
     long double sync_ps;   /* T3 macro-time unit: the sync period (t3r: the clock) */
@@ -53,31 +68,32 @@ static inline void emit(qev_event *e, int64_t t, uint16_t ch, uint8_t kind, uint
     *e = (qev_event){t, ch, kind, flags, aux};
 }
 
-static void add_overflows(qtag_counts *c, struct pq_decoder *d, uint64_t n, uint64_t wrap)
+/* Overflow records are the only way times grow without bound, so the range
+ * of int64 picoseconds is checked here rather than on every event. */
+static int add_overflows(qtag_counts *c, struct pq_decoder *d, uint64_t n, uint64_t wrap)
 {
     d->ofl += n * wrap;
     c->overflows += n;
     c->overflow_records++;
+    return d->ofl > d->max_ofl ? PQ_TIME_OVERFLOW : 0;
 }
 
-/* Each decoder returns 1 when the record made an event, 0 when not, and -1 for
- * a record it cannot interpret. */
+/* Each decoder returns 1 when the record made an event, 0 when not,
+ * PQ_UNKNOWN for a record it cannot interpret, or PQ_TIME_OVERFLOW. */
 static int ph_t2(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event *e)
 {
     uint32_t ch = rec >> 28, tag = rec & 0x0FFFFFFFu;
     if (ch == 0xF) {
         uint32_t markers = tag & 0xF;
-        if (markers == 0) {
-            add_overflows(c, d, 1, PH_T2_WRAP);
-            return 0;
-        }
+        if (markers == 0)
+            return add_overflows(c, d, 1, PH_T2_WRAP);
         /* the low four time bits carry the markers: the time is the rest */
         emit(e, t2_time(d, d->ofl + (tag & ~0xFu)), 0, QEV_MARKER, QEV_F_VALUE, markers);
         c->markers++;
         return 1;
     }
     if (ch > 4)
-        return -1;
+        return PQ_UNKNOWN;
     emit(e, t2_time(d, d->ofl + tag), (uint16_t)ch, ch == 0 ? QEV_SYNC : QEV_PHOTON, 0, 0);
     ch == 0 ? c->syncs++ : c->photons++;
     return 1;
@@ -87,16 +103,14 @@ static int ph_t3(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event *
 {
     uint32_t ch = rec >> 28, dtime = (rec >> 16) & 0xFFF, nsync = rec & 0xFFFF;
     if (ch == 0xF) {
-        if (dtime == 0) {
-            add_overflows(c, d, 1, PH_T3_WRAP);
-            return 0;
-        }
+        if (dtime == 0)
+            return add_overflows(c, d, 1, PH_T3_WRAP);
         emit(e, t3_time(d, d->ofl + nsync, 0), 0, QEV_MARKER, QEV_F_VALUE, dtime);
         c->markers++;
         return 1;
     }
     if (ch == 0 || ch > 4)
-        return -1;
+        return PQ_UNKNOWN;
     emit(e, t3_time(d, d->ofl + nsync, dtime), (uint16_t)ch, QEV_PHOTON, QEV_F_MICRO, dtime);
     c->photons++;
     return 1;
@@ -110,20 +124,16 @@ static int hh_t2(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event *
         c->photons++;
         return 1;
     }
-    if (ch == 63) {
-        if (d->v1)
-            add_overflows(c, d, 1, HH1_T2_WRAP);
-        else
-            add_overflows(c, d, tag ? tag : 1, HH_T2_WRAP);
-        return 0;
-    }
+    if (ch == 63)
+        return d->v1 ? add_overflows(c, d, 1, HH1_T2_WRAP)
+                     : add_overflows(c, d, tag ? tag : 1, HH_T2_WRAP);
     if (ch == 0) {
         emit(e, t2_time(d, d->ofl + tag), 0, QEV_SYNC, 0, 0);
         c->syncs++;
         return 1;
     }
     if (ch > 15)
-        return -1;
+        return PQ_UNKNOWN;
     emit(e, t2_time(d, d->ofl + tag), 0, QEV_MARKER, QEV_F_VALUE, ch);
     c->markers++;
     return 1;
@@ -139,12 +149,10 @@ static int hh_t3(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event *
         c->photons++;
         return 1;
     }
-    if (ch == 63) {
-        add_overflows(c, d, d->v1 ? 1 : nsync ? nsync : 1, HH_T3_WRAP);
-        return 0;
-    }
+    if (ch == 63)
+        return add_overflows(c, d, d->v1 ? 1 : nsync ? nsync : 1, HH_T3_WRAP);
     if (ch == 0 || ch > 15)
-        return -1;
+        return PQ_UNKNOWN;
     emit(e, t3_time(d, d->ofl + nsync, 0), 0, QEV_MARKER, QEV_F_VALUE, ch);
     c->markers++;
     return 1;
@@ -160,12 +168,10 @@ static int th_t3r(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event 
         c->photons++;
         return 1;
     }
-    if (data & 0x800) {
-        add_overflows(c, d, 1, T3R_WRAP);
-        return 0;
-    }
+    if (data & 0x800)
+        return add_overflows(c, d, 1, T3R_WRAP);
     if ((data & 7) == 0)
-        return -1;
+        return PQ_UNKNOWN;
     emit(e, t3_time(d, d->ofl + tag, 0), 0, QEV_MARKER, QEV_F_VALUE, data & 7);
     c->markers++;
     return 1;
@@ -174,7 +180,8 @@ static int th_t3r(struct pq_decoder *d, qtag_counts *c, uint32_t rec, qev_event 
 typedef int (*record_decoder)(struct pq_decoder *, qtag_counts *, uint32_t, qev_event *);
 
 /* One loop per record layout: the decoder inlines into it. Returns the events
- * made from records [0, avail), or an error from an unknown record. */
+ * made from records [0, avail), or an error from an unknown record or a time
+ * out of range. Records are numbered from 0 in messages. */
 static inline long decode_run(qtag_reader *r, struct pq_decoder *d, const uint8_t *p, size_t avail,
                               qev_event *out, record_decoder decode)
 {
@@ -184,6 +191,10 @@ static inline long decode_run(qtag_reader *r, struct pq_decoder *d, const uint8_
         int made = decode(d, &r->counts, rec, &out[n]);
         if (made > 0) {
             n++;
+        } else if (made == PQ_TIME_OVERFLOW) {
+            return qtag_fail(r, QEV_ECORRUPT,
+                             "record %" PRIu64 ": the overflows take times past 2^63 ps",
+                             r->counts.records + i);
         } else if (made < 0) {
             r->counts.records += i;
             int rc = qtag_unknown_record(r, rec);
@@ -225,12 +236,25 @@ static void free_state(void *state) { free(state); }
 
 /* ---- conversion facts into metadata ---- */
 
+static int unit_usable(long double ps, long double max) { return ps > 0 && ps <= max; }
+
+/* The largest overflow correction after which the widest fields still give a
+ * time below 2^63 ps. */
+static uint64_t max_correction(long double macro_ps, uint32_t span, long double micro_span_ps)
+{
+    long double units = ((long double)INT64_MAX - micro_span_ps) / macro_ps - span - 1;
+    if (units >= (long double)INT64_MAX)
+        return INT64_MAX;
+    return units > 0 ? (uint64_t)units : 0;
+}
+
 static int set_units(qtag_reader *r, struct pq_decoder *d, int t3, long double t2_unit_ps)
 {
     if (t3) {
-        if (!(d->sync_ps > 0) || !(d->micro_ps > 0) || !isfinite((double)d->sync_ps))
+        if (!unit_usable(d->sync_ps, PQ_MAX_SYNC_PS) || !unit_usable(d->micro_ps, PQ_MAX_UNIT_PS))
             return qtag_fail(r, QEV_EFORMAT, "the header gives no usable sync period or "
                                              "resolution");
+        d->max_ofl = max_correction(d->sync_ps, PQ_NSYNC_SPAN, PQ_DTIME_SPAN * d->micro_ps);
         qev_meta_setf(r->meta, "sync_period_ps", "%.17Lg", d->sync_ps);
         qev_meta_setf(r->meta, "microtime_unit_ps", "%.17Lg", d->micro_ps);
         qev_meta_set(r->meta, "fields", "micro,value");
@@ -239,13 +263,14 @@ static int set_units(qtag_reader *r, struct pq_decoder *d, int t3, long double t
                      "micro = dtime");
         return QEV_OK;
     }
-    if (!(t2_unit_ps > 0) || !isfinite((double)t2_unit_ps))
+    if (!unit_usable(t2_unit_ps, PQ_MAX_UNIT_PS))
         return qtag_fail(r, QEV_EFORMAT, "the header gives no usable time resolution");
     d->unit_ps = t2_unit_ps;
     long double whole = roundl(t2_unit_ps);
     d->unit_ps_int = fabsl(whole - t2_unit_ps) < 1e-9L * t2_unit_ps ? (int64_t)whole : 0;
     if (d->unit_ps_int)
         d->unit_ps = whole;
+    d->max_ofl = max_correction(d->unit_ps, PQ_T2_SPAN, 0);
     qev_meta_setf(r->meta, "resolution_ps", "%.17Lg", d->unit_ps);
     qev_meta_set(r->meta, "fields", "value");
     qev_meta_set(r->meta, "time_rule", d->unit_ps_int ? "t = timetag * resolution_ps"
@@ -277,11 +302,43 @@ static struct pq_decoder *new_decoder(qtag_reader *r, enum pq_layout layout, int
     return d;
 }
 
+/* ---- header bytes ---- */
+
+/* Checks that n more header bytes lie within a regular file: a seek past its
+ * end would not notice a size that lies. */
+static int header_room(qtag_reader *r, uint64_t n, const char *what)
+{
+    int64_t size = qev_input_file_size(&r->in);
+    uint64_t at = qev_input_offset(&r->in);
+    if (size < 0)
+        return QEV_OK;
+    uint64_t left = (uint64_t)size > at ? (uint64_t)size - at : 0;
+    if (n > left)
+        return qtag_fail(r, QEV_ETRUNC,
+                         "truncated: %s claims %" PRIu64 " bytes, but the file has %" PRIu64
+                         " left", what, n, left);
+    return QEV_OK;
+}
+
+static int skip_header_bytes(qtag_reader *r, uint64_t n, const char *what)
+{
+    if (header_room(r, n, what) != QEV_OK)
+        return r->err.status;
+    if (qev_input_skip(&r->in, n) != QEV_OK)
+        return r->err.status ? r->err.status
+                             : qtag_fail(r, QEV_ETRUNC, "truncated inside %s", what);
+    return QEV_OK;
+}
+
 /* ---- PTU: the tagged header ---- */
 
 #define PTU_TAG_HEAD 48
 #define PTU_MAX_TAGS 100000
 #define PTU_MAX_KEPT_PAYLOAD (1u << 16)
+/* How much of a header goes into the stream's metadata: a QEV header holds
+ * 1 MiB of text, and setting a key costs a scan of the keys already set. */
+#define PTU_MAX_KEPT_TAGS 10000
+#define PTU_MAX_KEPT_TEXT (512u << 10)
 
 enum ptu_type {
     TY_EMPTY8 = 0xFFFF0008,
@@ -301,6 +358,7 @@ struct ptu_facts {
     int64_t rec_type, bits_per_record, records;
     double global_res, res;
     int have_rec_type, have_global_res, have_res;
+    size_t kept, kept_text, omitted; /* tags in the metadata, and those left out */
 };
 
 static int ptu_probe(const uint8_t *h, size_t n)
@@ -439,6 +497,38 @@ static void note_fact(struct ptu_facts *f, const char *id, uint64_t value)
 
 static int payload_type(uint32_t type) { return (type & 0xFFFF) == 0xFFFF; }
 
+/* A header tag as a metadata key, while the budget lasts: the metadata keeps
+ * the first tags, and counts the rest. */
+static void ptu_keep(qtag_reader *r, struct ptu_facts *f, const char *key, const char *text)
+{
+    size_t len = strlen(key) + strlen(text) + 2;
+    if (!qev_meta_key_valid(key))
+        return;
+    if (f->omitted || f->kept == PTU_MAX_KEPT_TAGS || f->kept_text + len > PTU_MAX_KEPT_TEXT) {
+        f->omitted++;
+        return;
+    }
+    qev_meta_set(r->meta, key, text);
+    f->kept++;
+    f->kept_text += len;
+}
+
+/* Makes the n payload bytes of a tag readable when they are few enough to
+ * show; *payload stays NULL for more, which are skipped afterwards. */
+static int ptu_payload(qtag_reader *r, const char *what, uint64_t n, const uint8_t **payload)
+{
+    *payload = NULL;
+    if (header_room(r, n, what) != QEV_OK)
+        return r->err.status;
+    if (n > PTU_MAX_KEPT_PAYLOAD)
+        return QEV_OK;
+    if (qev_input_ensure(&r->in, (size_t)n) < n)
+        return r->err.status ? r->err.status
+                             : qtag_fail(r, QEV_ETRUNC, "truncated inside %s", what);
+    *payload = qev_input_data(&r->in);
+    return QEV_OK;
+}
+
 /* Reads one tag; returns 1 at Header_End, 0 to go on, or an error. */
 static int ptu_tag(qtag_reader *r, struct ptu_facts *f)
 {
@@ -446,21 +536,17 @@ static int ptu_tag(qtag_reader *r, struct ptu_facts *f)
         return r->err.status ? r->err.status
                              : qtag_fail(r, QEV_ETRUNC, "truncated: the PTU header is cut short");
     const uint8_t *h = qev_input_data(&r->in);
-    char id[33], key[64], text[1024];
+    char id[33], what[48], key[64], text[1024];
     memcpy(id, h, 32);
     id[32] = '\0';
     int32_t idx = (int32_t)rd32(h + 32);
     uint32_t type = rd32(h + 36);
     uint64_t value = rd64(h + 40);
     qev_input_consume(&r->in, PTU_TAG_HEAD);
+    snprintf(what, sizeof what, "PTU tag %s", id);
     const uint8_t *payload = NULL;
-    if (payload_type(type)) {
-        if (value <= PTU_MAX_KEPT_PAYLOAD && qev_input_ensure(&r->in, (size_t)value) >= value)
-            payload = qev_input_data(&r->in);
-        else if (value <= PTU_MAX_KEPT_PAYLOAD)
-            return r->err.status ? r->err.status
-                                 : qtag_fail(r, QEV_ETRUNC, "truncated inside PTU tag %s", id);
-    }
+    if (payload_type(type) && ptu_payload(r, what, value, &payload) != QEV_OK)
+        return r->err.status;
     if (payload_type(type) && !payload)
         snprintf(text, sizeof text, "<%" PRIu64 " bytes>", value);
     else
@@ -469,12 +555,11 @@ static int ptu_tag(qtag_reader *r, struct ptu_facts *f)
         snprintf(key, sizeof key, "ptu.%s[%d]", id, idx);
     else
         snprintf(key, sizeof key, "ptu.%s", id);
-    if (qev_meta_key_valid(key))
-        qev_meta_set(r->meta, key, text);
+    ptu_keep(r, f, key, text);
     if (!payload_type(type))
         note_fact(f, id, value);
-    if (payload_type(type) && qev_input_skip(&r->in, value) != QEV_OK)
-        return qtag_fail(r, QEV_ETRUNC, "truncated inside PTU tag %s", id);
+    if (payload_type(type) && skip_header_bytes(r, value, what) != QEV_OK)
+        return r->err.status;
     return strcmp(id, "Header_End") == 0;
 }
 
@@ -558,12 +643,14 @@ static int ptu_open(qtag_reader *r)
         if (rc == 1)
             break;
     }
+    if (f.omitted)
+        qev_meta_setf(r->meta, "ptu_tags_omitted", "%zu", f.omitted);
     return ptu_start_records(r, &f);
 }
 
 const struct qtag_format qtag_fmt_ptu = {
     "ptu", "PicoQuant unified TTTR (.ptu), every record type", ".ptu",
-    ptu_probe, ptu_open, pq_decode, free_state,
+    ptu_probe, ptu_open, pq_decode, free_state, NULL,
 };
 
 /* ---- legacy fixed headers ---- */
@@ -653,8 +740,8 @@ static int ph_open(qtag_reader *r, int t3)
     if (img_words < 0 || img_words > (1 << 24))
         return qtag_fail(r, QEV_EFORMAT, "implausible image header size %d", img_words);
     qev_input_consume(&r->in, fixed);
-    if (qev_input_skip(&r->in, 4 * (uint64_t)img_words) != QEV_OK)
-        return qtag_fail(r, QEV_ETRUNC, "truncated: the image header is cut short");
+    if (skip_header_bytes(r, 4 * (uint64_t)img_words, "the image header") != QEV_OK)
+        return r->err.status;
     r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
     qev_meta_setf(r->meta, "record_type", "PicoHarp 300 %s (legacy)", t3 ? "T3" : "T2");
     struct pq_decoder *d = new_decoder(r, t3 ? PQ_PH_T3 : PQ_PH_T2, 0);
@@ -673,11 +760,11 @@ static int pt3_open(qtag_reader *r) { return ph_open(r, 1); }
 
 const struct qtag_format qtag_fmt_pt2 = {
     "pt2", "PicoHarp 300 T2, legacy format 2.0 (.pt2)", ".pt2",
-    pt2_probe, pt2_open, pq_decode, free_state,
+    pt2_probe, pt2_open, pq_decode, free_state, NULL,
 };
 const struct qtag_format qtag_fmt_pt3 = {
     "pt3", "PicoHarp 300 T3, legacy format 2.0 (.pt3)", ".pt3",
-    pt3_probe, pt3_open, pq_decode, free_state,
+    pt3_probe, pt3_open, pq_decode, free_state, NULL,
 };
 
 /* HydraHarp .ht2/.ht3, formats 1.0 and 2.0 (2-byte packing): 696 bytes up to
@@ -735,8 +822,8 @@ static int hh_open(qtag_reader *r, int t3)
     if (img_words < 0 || img_words > (1 << 24))
         return qtag_fail(r, QEV_EFORMAT, "implausible image header size %d", img_words);
     qev_input_consume(&r->in, fixed);
-    if (qev_input_skip(&r->in, 4 * (uint64_t)img_words) != QEV_OK)
-        return qtag_fail(r, QEV_ETRUNC, "truncated: the image header is cut short");
+    if (skip_header_bytes(r, 4 * (uint64_t)img_words, "the image header") != QEV_OK)
+        return r->err.status;
     r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
     qev_meta_setf(r->meta, "record_type", "HydraHarp V%d %s (legacy format %s)", v1 ? 1 : 2,
                   t3 ? "T3" : "T2", v1 ? "1.0" : "2.0");
@@ -756,11 +843,11 @@ static int ht3_open(qtag_reader *r) { return hh_open(r, 1); }
 
 const struct qtag_format qtag_fmt_ht2 = {
     "ht2", "HydraHarp T2, legacy formats 1.0 and 2.0 (.ht2)", ".ht2",
-    ht2_probe, ht2_open, pq_decode, free_state,
+    ht2_probe, ht2_open, pq_decode, free_state, NULL,
 };
 const struct qtag_format qtag_fmt_ht3 = {
     "ht3", "HydraHarp T3, legacy formats 1.0 and 2.0 (.ht3)", ".ht3",
-    ht3_probe, ht3_open, pq_decode, free_state,
+    ht3_probe, ht3_open, pq_decode, free_state, NULL,
 };
 
 /* TimeHarp 200 .t3r, formats 5.0 and 6.0 (2-byte packing): 516 bytes up to the
@@ -795,8 +882,8 @@ static int t3r_open(qtag_reader *r)
         return qtag_fail(r, QEV_EFORMAT, "implausible TTTR header (clock %d ns, %d words)",
                          clock_ns, spec_words);
     qev_input_consume(&r->in, fixed);
-    if (qev_input_skip(&r->in, 4 * (uint64_t)spec_words) != QEV_OK)
-        return qtag_fail(r, QEV_ETRUNC, "truncated: the special header is cut short");
+    if (skip_header_bytes(r, 4 * (uint64_t)spec_words, "the special header") != QEV_OK)
+        return r->err.status;
     r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
     qev_meta_set(r->meta, "record_type", "TimeHarp 200 TTTR (legacy .t3r)");
     struct pq_decoder *d = new_decoder(r, PQ_TH_T3R, 0);
@@ -809,5 +896,5 @@ static int t3r_open(qtag_reader *r)
 
 const struct qtag_format qtag_fmt_t3r = {
     "t3r", "TimeHarp 200 TTTR, legacy formats 5.0 and 6.0 (.t3r)", ".t3r",
-    t3r_probe, t3r_open, pq_decode, free_state,
+    t3r_probe, t3r_open, pq_decode, free_state, NULL,
 };
