@@ -1,5 +1,7 @@
 /* qstat: rates, gaps, order and integrity of QEV streams. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "partial.h"
 #include "stats.h"
 
 static const char usage[] =
@@ -21,6 +24,10 @@ static const char usage[] =
     "  -e, --every=T        print a rate time series as TSV, intervals of T\n"
     "  -q, --check          quickcheck: print nothing; exit 0 when every stream is\n"
     "                       whole and in time order, 3 otherwise\n"
+    "      --partial        write a partial result that qstat --merge combines\n"
+    "      --merge          the inputs are partial results (one per shard, from\n"
+    "                       qcat --shard): report them as one stream\n"
+    "      --label=NAME     the source name in the report (default: the file name)\n"
     "  -o, --output=FILE    write to FILE, renamed into place only on success\n"
     "  -h, --help           print this help and exit\n"
     "  -V, --version        print the version and exit\n"
@@ -28,13 +35,14 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error,\n"
     "3 a --check failed.\n";
 
-enum output_form { FORM_TEXT, FORM_JSON, FORM_PROM, FORM_SERIES, FORM_CHECK };
+enum output_form { FORM_TEXT, FORM_JSON, FORM_PROM, FORM_SERIES, FORM_CHECK, FORM_PARTIAL };
+enum { OPT_PARTIAL = CLI_OPT_FIRST_TOOL_OPTION, OPT_MERGE, OPT_LABEL };
 
 struct qstat_opts {
     enum output_form form;
-    int form_set;
+    int form_set, merge;
     int64_t gap, every;
-    const char *output;
+    const char *output, *label;
 };
 
 static void set_form(struct qstat_opts *o, enum output_form f)
@@ -51,8 +59,10 @@ static void parse_args(int argc, char **argv, struct qstat_opts *o)
         {"gap", required_argument, NULL, 'g'},   {"json", no_argument, NULL, 'j'},
         {"prom", no_argument, NULL, 'p'},        {"every", required_argument, NULL, 'e'},
         {"check", no_argument, NULL, 'q'},       {"output", required_argument, NULL, 'o'},
-        CLI_COMMON_LONGOPTS,                     {NULL, 0, NULL, 0}};
-    *o = (struct qstat_opts){FORM_TEXT, 0, 1000000000000, 0, NULL};
+        {"partial", no_argument, NULL, OPT_PARTIAL}, {"merge", no_argument, NULL, OPT_MERGE},
+        {"label", required_argument, NULL, OPT_LABEL}, CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    *o = (struct qstat_opts){FORM_TEXT, 0, 0, 1000000000000, 0, NULL, NULL};
     int c;
     while ((c = getopt_long(argc, argv, "g:jpe:qo:hV", longopts, NULL)) != -1) {
         switch (c) {
@@ -67,11 +77,16 @@ static void parse_args(int argc, char **argv, struct qstat_opts *o)
             break;
         case 'q': set_form(o, FORM_CHECK); break;
         case 'o': o->output = optarg; break;
+        case OPT_PARTIAL: set_form(o, FORM_PARTIAL); break;
+        case OPT_MERGE: o->merge = 1; break;
+        case OPT_LABEL: o->label = optarg; break;
         default: cli_common_option(c, usage);
         }
     }
     if (o->gap < 0)
         cli_usage_error("--gap must not be negative");
+    if (o->merge && (o->form == FORM_SERIES || o->form == FORM_CHECK))
+        cli_usage_error("--merge reports partial results: not with --every or --check");
 }
 
 static void print_series_row(void *ctx, int64_t start, int64_t end, const uint16_t *channels,
@@ -84,18 +99,36 @@ static void print_series_row(void *ctx, int64_t start, int64_t end, const uint16
                 counts[i], (double)counts[i] / width_s);
 }
 
-/* Reads one input to its end, or to its first error, which is kept in r. */
-static void scan_input(const char *path, struct stat_result *res, qev_series *series)
+/* A shard's stream says which span it owns (qcat --shard). */
+static void own_shard(qev_stats *st, const qev_meta *m)
 {
+    const char *from = qev_meta_get(m, "owned_from_ps"), *to = qev_meta_get(m, "owned_to_ps");
+    const char *shard = qev_meta_get(m, "shard");
+    long i = 1, n = 1;
+    if (!from || !to || !shard || sscanf(shard, "%ld/%ld", &i, &n) != 2 || i < 1 || i > n)
+        return;
+    qev_stats_own(st, strtoll(from, NULL, 10), strtoll(to, NULL, 10), i - 1, n);
+}
+
+/* Reads one input to its end, or to its first error, whose message is kept;
+ * returns its statistics as a partial result. */
+static qev_partial *scan_input(const char *path, struct stat_result *res, qev_series *series,
+                               int64_t gap)
+{
+    qev_stats st;
+    if (qev_stats_init(&st, gap) != QEV_OK)
+        cli_die(NULL, "out of memory");
     qev_reader *r = qev_reader_open(path);
     if (!r)
         cli_die(path, "out of memory");
     long n = qev_reader_status(r);
+    if (n == QEV_OK)
+        own_shard(&st, qev_reader_meta(r));
     const qev_event *ev;
     while (n >= QEV_OK && (n = qev_read(r, &ev)) >= 0) {
         if (n == 0)
-            qev_stats_segment(&res->st);
-        qev_stats_add(&res->st, ev, (size_t)n);
+            qev_stats_segment(&st);
+        qev_stats_add(&st, ev, (size_t)n);
         if (series && qev_series_add(series, ev, (size_t)n) != QEV_OK)
             cli_die(qev_reader_name(r), "--every needs events in time order; sort them with "
                                         "qcat --merge");
@@ -103,9 +136,56 @@ static void scan_input(const char *path, struct stat_result *res, qev_series *se
     res->ok = n == QEV_END;
     if (!res->ok)
         snprintf(res->error, sizeof res->error, "%s", qev_reader_error(r));
-    res->rs = qev_reader_stats(r);
+    qev_read_stats rs = qev_reader_stats(r);
     res->source = strdup(qev_reader_name(r));
     qev_reader_close(r);
+    qev_partial *p = qev_stats_to_partial(&st, res->ok, rs.segments, rs.trailers, rs.blocks);
+    qev_stats_free(&st);
+    if (!p)
+        cli_die(NULL, "out of memory");
+    return p;
+}
+
+static qev_partial *load_partial(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char why[200];
+    if (!f)
+        cli_die(path, "cannot open: %s", strerror(errno));
+    qev_partial *p = qev_partial_read(f, why, sizeof why);
+    if (f != stdin)
+        fclose(f);
+    if (!p)
+        cli_die(path, "%s", why);
+    return p;
+}
+
+/* The report's view of the statistics, rebuilt from the partial result so
+ * that one run and merged shards print the same. */
+static void fill_result(struct stat_result *res, const qev_partial *p, const char *where)
+{
+    int ok;
+    char why[200];
+    if (qev_stats_from_partial(p, &res->st, &res->rows, &res->nrows, &ok, &res->rs.segments,
+                               &res->rs.trailers, &res->rs.blocks, why, sizeof why) != QEV_OK)
+        cli_die(where, "%s", why);
+    if (!ok && res->ok) {
+        res->ok = 0;
+        snprintf(res->error, sizeof res->error, "a shard was damaged");
+    }
+}
+
+static qev_partial *merged_partials(char **paths, int n)
+{
+    qev_partial *sum = load_partial(paths[0]);
+    for (int i = 1; i < n; i++) {
+        qev_partial *p = load_partial(paths[i]);
+        char why[200];
+        if (qev_partial_merge(sum, p, why, sizeof why) != QEV_OK)
+            cli_die(paths[i], "%s", why);
+        qev_partial_free(p);
+    }
+    return sum;
 }
 
 static int stream_passes_check(const struct stat_result *r)
@@ -137,6 +217,23 @@ static int report(const struct qstat_opts *o, struct stat_result *res, int n, FI
     return failed ? CLI_DATA : CLI_OK;
 }
 
+static int run_merge(const struct qstat_opts *o, char **paths, int n, FILE *out)
+{
+    struct stat_result res = {0};
+    qev_partial *p = merged_partials(paths, n);
+    res.ok = 1;
+    res.merged = 1;
+    res.source = o->label ? o->label : "merged";
+    if (o->form == FORM_PARTIAL) {
+        qev_partial_write(p, out);
+        qev_partial_free(p);
+        return CLI_OK;
+    }
+    fill_result(&res, p, paths[0]);
+    qev_partial_free(p);
+    return report(o, &res, 1, out);
+}
+
 int main(int argc, char **argv)
 {
     static char *stdin_only[] = {"-"};
@@ -147,23 +244,31 @@ int main(int argc, char **argv)
     char **paths = optind < argc ? argv + optind : stdin_only;
     int n = optind < argc ? argc - optind : 1;
     FILE *out = o.form == FORM_CHECK ? NULL : cli_output_stream(o.output, 0);
+    if (o.merge)
+        cli_exit(run_merge(&o, paths, n, out));
+    if (o.form == FORM_PARTIAL && n != 1)
+        cli_usage_error("--partial writes the result of one input");
     if (o.form == FORM_SERIES)
         fputs("start_ps\tend_ps\tchannel\tevents\trate_hz\n", out);
     struct stat_result *res = calloc((size_t)n, sizeof *res);
     if (!res)
         cli_die(NULL, "out of memory");
     for (int i = 0; i < n; i++) {
-        if (qev_stats_init(&res[i].st, o.gap) != QEV_OK)
-            cli_die(NULL, "out of memory");
         qev_series *series = o.form == FORM_SERIES ? qev_series_new(o.every, print_series_row, out)
                                                    : NULL;
-        scan_input(paths[i], &res[i], series);
+        qev_partial *p = scan_input(paths[i], &res[i], series, o.gap);
         if (series)
             qev_series_finish(series);
         qev_series_free(series);
-        if (qev_stats_rows(&res[i].st, &res[i].rows, &res[i].nrows) != QEV_OK)
-            cli_die(NULL, "out of memory");
-        qev_stats_free(&res[i].st);
+        if (o.label)
+            res[i].source = o.label;
+        if (o.form == FORM_PARTIAL) {
+            qev_partial_write(p, out);
+            cli_output_is_report();
+            cli_exit(res[i].ok ? CLI_OK : CLI_DATA);
+        }
+        fill_result(&res[i], p, paths[i]);
+        qev_partial_free(p);
     }
     int status = report(&o, res, n, out);
     cli_output_is_report();

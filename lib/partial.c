@@ -118,6 +118,9 @@ const int64_t *qev_partial_get(const qev_partial *p, const char *name, size_t *n
     return e ? e->v : NULL;
 }
 
+size_t qev_partial_count(const qev_partial *p) { return p->n; }
+const char *qev_partial_name(const qev_partial *p, size_t i) { return p->e[i].name; }
+
 int64_t qev_partial_get1(const qev_partial *p, const char *name, int64_t fallback)
 {
     size_t n;
@@ -152,36 +155,65 @@ static int fits(const struct entry *e, const struct entry *o, char *why, size_t 
     return 1;
 }
 
+/* An entry only one side has is taken as it is: sums, minima and maxima of
+ * shards where it did not occur. Entries that must be the same must be on
+ * both sides. */
 int qev_partial_merge(qev_partial *p, const qev_partial *other, char *why, size_t cap)
 {
-    if (strcmp(p->kind, other->kind) != 0 || p->n != other->n) {
-        snprintf(why, cap, "a %s partial does not merge with a %s partial of other entries",
-                 p->kind, other->kind);
+    if (strcmp(p->kind, other->kind) != 0) {
+        snprintf(why, cap, "a %s partial does not merge with a %s partial", p->kind, other->kind);
         return QEV_EINVAL;
     }
     for (size_t i = 0; i < p->n; i++) {
         const struct entry *o = find(other, p->e[i].name);
-        if (!o) {
+        if (!o && p->e[i].rule == QEV_MERGE_SAME) {
             snprintf(why, cap, "entry %s is missing from one partial", p->e[i].name);
             return QEV_EINVAL;
         }
-        if (!fits(&p->e[i], o, why, cap))
+        if (o && !fits(&p->e[i], o, why, cap))
             return QEV_EINVAL;
     }
-    for (size_t i = 0; i < p->n; i++)
-        combine(&p->e[i], find(other, p->e[i].name));
+    for (size_t i = 0; i < other->n; i++)
+        if (!find(p, other->e[i].name) && other->e[i].rule == QEV_MERGE_SAME) {
+            snprintf(why, cap, "entry %s is missing from one partial", other->e[i].name);
+            return QEV_EINVAL;
+        }
+    size_t mine = p->n;
+    for (size_t i = 0; i < mine; i++) {
+        const struct entry *o = find(other, p->e[i].name);
+        if (o)
+            combine(&p->e[i], o);
+    }
+    for (size_t i = 0; i < other->n; i++) {
+        const struct entry *o = &other->e[i];
+        if (!find(p, o->name) && qev_partial_set(p, o->name, o->rule, o->v, o->n) != QEV_OK)
+            return QEV_ENOMEM;
+    }
     return QEV_OK;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const struct entry *const *)a)->name, (*(const struct entry *const *)b)->name);
+}
+
+/* Entries in name order, so that the text does not depend on merge order. */
 int qev_partial_write(const qev_partial *p, FILE *f)
 {
+    const struct entry **order = malloc((p->n ? p->n : 1) * sizeof *order);
+    if (!order)
+        return QEV_ENOMEM;
+    for (size_t i = 0; i < p->n; i++)
+        order[i] = &p->e[i];
+    qsort(order, p->n, sizeof *order, by_name);
     fprintf(f, "qpipe-partial 1 %s\n", p->kind);
     for (size_t i = 0; i < p->n; i++) {
-        fprintf(f, "%s %s", rule_names[p->e[i].rule], p->e[i].name);
-        for (size_t k = 0; k < p->e[i].n; k++)
-            fprintf(f, " %" PRId64, p->e[i].v[k]);
+        fprintf(f, "%s %s", rule_names[order[i]->rule], order[i]->name);
+        for (size_t k = 0; k < order[i]->n; k++)
+            fprintf(f, " %" PRId64, order[i]->v[k]);
         fputc('\n', f);
     }
+    free(order);
     return ferror(f) ? QEV_EIO : QEV_OK;
 }
 

@@ -22,9 +22,12 @@ int qev_partial_set(qev_partial *p, const char *name, enum qev_merge_rule rule,
 int qev_partial_set1(qev_partial *p, const char *name, enum qev_merge_rule rule, int64_t value);
 /* The values of an entry, or NULL when absent. */
 const int64_t *qev_partial_get(const qev_partial *p, const char *name, size_t *n);
+size_t qev_partial_count(const qev_partial *p);
+const char *qev_partial_name(const qev_partial *p, size_t i);
 int64_t qev_partial_get1(const qev_partial *p, const char *name, int64_t fallback);
-/* Adds other into p by the rules; QEV_EINVAL (with why) when they do not fit:
- * another kind, a different rule or length, or a SAME entry that differs. */
+/* Adds other into p by the rules; an entry only one side has is kept as it
+ * is. QEV_EINVAL (with why) when they do not fit: another kind, a different
+ * rule or length, or a SAME entry that differs or is missing on one side. */
 int qev_partial_merge(qev_partial *p, const qev_partial *other, char *why, size_t cap);
 int qev_partial_write(const qev_partial *p, FILE *f);
 /* Reads the text form; QEV_EFORMAT with why (and the line) on bad input. */

@@ -79,9 +79,11 @@ void report_stats_text(FILE *f, const struct stat_result *r)
     const qev_stats *st = &r->st;
     int64_t span = qev_stats_span(st);
     fprintf(f, "%-18s %s\n", "source", r->source);
-    fprintf(f, "%-18s %" PRIu64 " (%" PRIu64 " trailers verified)\n", "segments",
-            r->rs.segments, r->rs.trailers);
-    fprintf(f, "%-18s %" PRIu64 " (checksums verified)\n", "blocks", r->rs.blocks);
+    if (!r->merged) {
+        fprintf(f, "%-18s %" PRIu64 " (%" PRIu64 " trailers verified)\n", "segments",
+                r->rs.segments, r->rs.trailers);
+        fprintf(f, "%-18s %" PRIu64 " (checksums verified)\n", "blocks", r->rs.blocks);
+    }
     fprintf(f, "%-18s %" PRIu64 "\n", "events", st->events);
     if (st->events)
         fprintf(f, "%-18s %" PRId64 " .. %" PRId64 " ps\n", "time range", st->tmin, st->tmax);
@@ -143,9 +145,10 @@ static void json_one(FILE *f, const struct stat_result *r)
         fputs("null", f);
     else
         report_json_string(f, r->error);
-    fprintf(f, ",\"segments\":%" PRIu64 ",\"trailers\":%" PRIu64 ",\"blocks\":%" PRIu64
-               ",\"events\":%" PRIu64,
-            r->rs.segments, r->rs.trailers, r->rs.blocks, st->events);
+    if (!r->merged)
+        fprintf(f, ",\"segments\":%" PRIu64 ",\"trailers\":%" PRIu64 ",\"blocks\":%" PRIu64,
+                r->rs.segments, r->rs.trailers, r->rs.blocks);
+    fprintf(f, ",\"events\":%" PRIu64, st->events);
     if (st->events)
         fprintf(f, ",\"tmin_ps\":%" PRId64 ",\"tmax_ps\":%" PRId64, st->tmin, st->tmax);
     else
@@ -246,10 +249,12 @@ void report_stats_prom(FILE *f, const struct stat_result *r, size_t n)
                        "Longest interval longer than the gap threshold.", v_longest_gap);
     prom_stream_family(f, r, n, "qpipe_backwards_total", "counter",
                        "Events earlier than the event before them.", v_backwards);
-    prom_stream_family(f, r, n, "qpipe_segments_total", "counter", "Segments read.",
-                       v_segments);
-    prom_stream_family(f, r, n, "qpipe_blocks_total", "counter",
-                       "Blocks read with verified checksums.", v_blocks);
+    if (n && !r[0].merged) {
+        prom_stream_family(f, r, n, "qpipe_segments_total", "counter", "Segments read.",
+                           v_segments);
+        prom_stream_family(f, r, n, "qpipe_blocks_total", "counter",
+                           "Blocks read with verified checksums.", v_blocks);
+    }
     prom_stream_family(f, r, n, "qpipe_stream_ok", "gauge",
                        "1 when the stream was read whole and without error.", v_ok);
 }

@@ -22,6 +22,7 @@ struct stat_result {
     qev_channel_row *rows;
     size_t nrows;
     qev_read_stats rs;
+    int merged; /* from shards' partial results: no file of its own to count */
     int ok;
     char error[400];
 };

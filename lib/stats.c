@@ -13,7 +13,16 @@ int qev_stats_init(qev_stats *s, int64_t gap_threshold)
     s->tmin = INT64_MAX;
     s->tmax = INT64_MIN;
     s->gap_threshold = gap_threshold;
+    qev_stats_own(s, INT64_MIN, INT64_MAX, 0, 1);
     return QEV_OK;
+}
+
+void qev_stats_own(qev_stats *s, int64_t from, int64_t to, int64_t shard, int64_t shards)
+{
+    s->own_from = from;
+    s->own_to = to;
+    s->shard = shard;
+    s->shards = shards;
 }
 
 void qev_stats_free(qev_stats *s)
@@ -73,6 +82,10 @@ void qev_stats_add(qev_stats *s, const qev_event *ev, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int64_t t = ev[i].t;
+        if (t < s->own_from || t >= s->own_to)
+            continue;
+        if (s->events == 0)
+            s->first = t;
         note_order(s, t);
         note_channel(&s->channel[ev[i].channel], t);
         s->kinds[ev[i].kind]++;

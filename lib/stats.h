@@ -27,8 +27,13 @@ typedef struct qev_stats {
     uint64_t gaps;
     qev_gap longest, first_gaps[QEV_STATS_GAPS_KEPT];
     uint64_t backwards, first_backwards; /* index of the first event that went back */
-    int64_t prev;
+    int64_t prev, first; /* the last and the first event counted */
     int in_order_state; /* 0 until the first event of a segment */
+    /* Sharding: only events in [own_from, own_to) count, and relations
+     * between two of them; shard (from 0) of shards places the facts that
+     * cross shard boundaries when results merge. */
+    int64_t own_from, own_to;
+    int64_t shard, shards;
 } qev_stats;
 
 int qev_stats_init(qev_stats *s, int64_t gap_threshold);
@@ -39,6 +44,9 @@ void qev_stats_add(qev_stats *s, const qev_event *ev, size_t n);
 /* Time range in ps; 0 without two events. */
 int64_t qev_stats_span(const qev_stats *s);
 
+/* Counts only the events a shard owns (defaults: all; shard 0 of 1). */
+void qev_stats_own(qev_stats *s, int64_t from, int64_t to, int64_t shard, int64_t shards);
+
 /* The channels that saw events, in channel order, as one array to keep after
  * qev_stats_free. */
 typedef struct qev_channel_row {
@@ -46,6 +54,18 @@ typedef struct qev_channel_row {
     qev_channel_stats s;
 } qev_channel_row;
 int qev_stats_rows(const qev_stats *s, qev_channel_row **rows, size_t *n);
+
+/* The statistics as a mergeable partial result (lib/partial.h), and back:
+ * shards of one stream merge to the statistics of the whole, exactly. ok is
+ * 1 for an input read whole; segments, trailers and blocks come from the
+ * reader. */
+struct qev_partial;
+struct qev_partial *qev_stats_to_partial(const qev_stats *s, int ok, uint64_t segments,
+                                         uint64_t trailers, uint64_t blocks);
+/* Rebuilds the statistics (s->channel unused: rows hold the channels). */
+int qev_stats_from_partial(const struct qev_partial *p, qev_stats *s, qev_channel_row **rows,
+                           size_t *nrows, int *ok, uint64_t *segments, uint64_t *trailers,
+                           uint64_t *blocks, char *why, size_t cap);
 
 /* Rates per channel in successive intervals [k*width, (k+1)*width). */
 typedef struct qev_series qev_series;
