@@ -181,7 +181,7 @@ typedef int (*record_decoder)(struct pq_decoder *, qtag_counts *, uint32_t, qev_
 
 /* One loop per record layout: the decoder inlines into it. Returns the events
  * made from records [0, avail), or an error from an unknown record or a time
- * out of range. Records are numbered from 0 in messages. */
+ * out of range. Messages count records from 1, as the other readers do. */
 static inline long decode_run(qtag_reader *r, struct pq_decoder *d, const uint8_t *p, size_t avail,
                               qev_event *out, record_decoder decode)
 {
@@ -194,11 +194,11 @@ static inline long decode_run(qtag_reader *r, struct pq_decoder *d, const uint8_
         } else if (made == PQ_TIME_OVERFLOW) {
             return qtag_fail(r, QEV_ECORRUPT,
                              "record %" PRIu64 ": the overflows take times past 2^63 ps",
-                             r->counts.records + i);
+                             r->counts.records + i + 1);
         } else if (made < 0) {
-            r->counts.records += i;
+            r->counts.records += i + 1;
             int rc = qtag_unknown_record(r, rec);
-            r->counts.records -= i;
+            r->counts.records -= i + 1;
             if (rc != QEV_OK)
                 return rc;
         }

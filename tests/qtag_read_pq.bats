@@ -641,12 +641,12 @@ truncated=1'
 
 @test "unknown records are counted and warned about; --strict makes them an error" {
     local spec
-    # type : records : the unknown record's number (from 0) and word : count
+    # type : records : the unknown record's number (from 1) and word : count
     for spec in \
-        'hh2-t2:p 0 10; m 16 20; m 62 40:1:0xa0000014:2' \
-        'hh2-t3:p 0 1 2; m 0 5; m 20 5:1:0x80000005:2' \
-        'ph-t2:p 1 10; p 5 11; p 14 12:1:0x5000000b:2' \
-        'ph-t3:p 1 1 1; p 0 1 1; p 5 1 1:1:0x00010001:2'; do
+        'hh2-t2:p 0 10; m 16 20; m 62 40:2:0xa0000014:2' \
+        'hh2-t3:p 0 1 2; m 0 5; m 20 5:2:0x80000005:2' \
+        'ph-t2:p 1 10; p 5 11; p 14 12:2:0x5000000b:2' \
+        'ph-t3:p 1 1 1; p 0 1 1; p 5 1 1:2:0x00010001:2'; do
         IFS=: read -r type recs n word count <<<"$spec"
         mk ptu u.ptu "$type" "$recs" --global-res 1e-7 --res 4e-12
         run --separate-stderr events u.ptu
@@ -1041,7 +1041,7 @@ source_unknown_records=0'
     mk ptu over.ptu generic-t2 "${recs}o 33554431; p 0 0" --global-res 4e-12
     run --separate-stderr qtag-read -o s.qev over.ptu
     assert_failure 1
-    assert_one_error_line '^qtag-read: over\.ptu: record 2048: the overflows take times past 2\^63 ps$'
+    assert_one_error_line '^qtag-read: over\.ptu: record 2049: the overflows take times past 2\^63 ps$'
     [ ! -e s.qev ]
 }
 
