@@ -38,8 +38,19 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCHES := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Fuzz harnesses (tests/fuzz), one per reader; fuzz_tagread.c serves every
+# vendor format. Each builds with any compiler as a corpus replayer (part of
+# `units`, so check and check-asan replay the seeds and regression inputs),
+# and with clang as a libFuzzer target for `make fuzz`.
+FUZZ_FORMATS := ptu pt2 pt3 ht2 ht3 t3r spc qutag raw raw16 phdf5 csv
+FUZZ_OWN := $(filter-out tagread,$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_HARNESSES := $(sort $(FUZZ_OWN) $(FUZZ_FORMATS))
+FUZZ_REPLAYS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
+FUZZ_TARGETS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-asan demo bench install uninstall clean deps-build deps-test deps-bench
+.PHONY: all check check-asan demo bench install uninstall clean deps-build deps-test deps-bench \
+  units fuzz fuzzers
 
 all: $(BINS) $(BUILD)/libqev.a
 
@@ -78,7 +89,38 @@ check: deps-test
 	@$(MAKE) --no-print-directory all units
 	@BUILD=$(BUILD) tests/run
 
-units: $(UNITS)
+units: $(UNITS) $(FUZZ_REPLAYS)
+
+$(FUZZ_FORMATS:%=$(BUILD)/fuzz/replay-%): $(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_tagread.c \
+  tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_FORMAT='"$*"' -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+
+$(FUZZ_FORMATS:%=$(BUILD)/fuzz/fuzz-%): $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_tagread.c \
+  tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -DFUZZ_FORMAT='"$*"' -fsanitize=fuzzer -o $@ $< \
+	  $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libqev.a \
+	  $(LDFLAGS) $(LDLIBS)
+
+fuzzers: $(FUZZ_TARGETS)
+
+# Every libFuzzer harness for FUZZ_SECONDS (default 60) with its dictionary,
+# built with clang under ASan and UBSan in build/fuzz; new inputs and crash
+# files go to build/fuzz/fuzz/. FUZZ_PARALLEL=2 runs two at a time.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzzers
+	@BUILD=build/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_HARNESSES)
 
 # The same suite under AddressSanitizer and UBSan, built apart in build/asan.
 check-asan: deps-test
