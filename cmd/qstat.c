@@ -22,6 +22,8 @@ static const char usage[] =
     "  -j, --json           one JSON document\n"
     "  -p, --prom           Prometheus text format (qpipe_ metrics)\n"
     "  -e, --every=T        print a rate time series as TSV, intervals of T\n"
+    "      --svg            plot the rate of each channel over time (intervals of\n"
+    "                       --every, or a 200th of the file's span) with gaps shaded\n"
     "  -q, --check          quickcheck: print nothing; exit 0 when every stream is\n"
     "                       whole and in time order, 3 otherwise\n"
     "      --partial        write a partial result that qstat --merge combines\n"
@@ -35,8 +37,9 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error,\n"
     "3 a --check failed.\n";
 
-enum output_form { FORM_TEXT, FORM_JSON, FORM_PROM, FORM_SERIES, FORM_CHECK, FORM_PARTIAL };
-enum { OPT_PARTIAL = CLI_OPT_FIRST_TOOL_OPTION, OPT_MERGE, OPT_LABEL };
+enum output_form { FORM_TEXT, FORM_JSON, FORM_PROM, FORM_SERIES, FORM_CHECK, FORM_PARTIAL,
+                   FORM_SVG };
+enum { OPT_PARTIAL = CLI_OPT_FIRST_TOOL_OPTION, OPT_MERGE, OPT_LABEL, OPT_SVG };
 
 struct qstat_opts {
     enum output_form form;
@@ -48,7 +51,7 @@ struct qstat_opts {
 static void set_form(struct qstat_opts *o, enum output_form f)
 {
     if (o->form_set && o->form != f)
-        cli_usage_error("choose one of --json, --prom, --every and --check");
+        cli_usage_error("choose one of --json, --prom, --every, --svg, --partial and --check");
     o->form = f;
     o->form_set = 1;
 }
@@ -60,7 +63,8 @@ static void parse_args(int argc, char **argv, struct qstat_opts *o)
         {"prom", no_argument, NULL, 'p'},        {"every", required_argument, NULL, 'e'},
         {"check", no_argument, NULL, 'q'},       {"output", required_argument, NULL, 'o'},
         {"partial", no_argument, NULL, OPT_PARTIAL}, {"merge", no_argument, NULL, OPT_MERGE},
-        {"label", required_argument, NULL, OPT_LABEL}, CLI_COMMON_LONGOPTS,
+        {"label", required_argument, NULL, OPT_LABEL}, {"svg", no_argument, NULL, OPT_SVG},
+        CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     *o = (struct qstat_opts){FORM_TEXT, 0, 0, 1000000000000, 0, NULL, NULL};
     int c;
@@ -70,7 +74,6 @@ static void parse_args(int argc, char **argv, struct qstat_opts *o)
         case 'j': set_form(o, FORM_JSON); break;
         case 'p': set_form(o, FORM_PROM); break;
         case 'e':
-            set_form(o, FORM_SERIES);
             o->every = cli_time("--every", optarg);
             if (o->every <= 0)
                 cli_usage_error("--every must be positive");
@@ -80,11 +83,16 @@ static void parse_args(int argc, char **argv, struct qstat_opts *o)
         case OPT_PARTIAL: set_form(o, FORM_PARTIAL); break;
         case OPT_MERGE: o->merge = 1; break;
         case OPT_LABEL: o->label = optarg; break;
+        case OPT_SVG: set_form(o, FORM_SVG); break;
         default: cli_common_option(c, usage);
         }
     }
     if (o->gap < 0)
         cli_usage_error("--gap must not be negative");
+    if (o->every && !o->form_set)
+        set_form(o, FORM_SERIES);
+    if (o->every && o->form != FORM_SERIES && o->form != FORM_SVG)
+        cli_usage_error("--every goes with the TSV series or --svg");
     if (o->merge && (o->form == FORM_SERIES || o->form == FORM_CHECK))
         cli_usage_error("--merge reports partial results: not with --every or --check");
 }
@@ -217,6 +225,38 @@ static int report(const struct qstat_opts *o, struct stat_result *res, int n, FI
     return failed ? CLI_DATA : CLI_OK;
 }
 
+/* A 200th of a file's span (from its trailers), or 1 s for a pipe. */
+static int64_t plot_interval(const char *path)
+{
+    int64_t tmin, tmax, width = 1000000000000;
+    qev_reader *r = strcmp(path, "-") ? qev_reader_open(path) : NULL;
+    if (r && qev_reader_status(r) == QEV_OK && qev_reader_file_span(r, &tmin, &tmax) == QEV_OK &&
+        tmax > tmin)
+        width = (tmax - tmin) / 200 + 1;
+    qev_reader_close(r);
+    return width;
+}
+
+static int plot_rates(const struct qstat_opts *o, const char *path, FILE *out)
+{
+    struct rate_rows rows = {0};
+    struct stat_result res = {0};
+    qev_series *series = qev_series_new(o->every ? o->every : plot_interval(path), report_rate_row,
+                                        &rows);
+    if (!series)
+        cli_die(NULL, "out of memory");
+    qev_partial *p = scan_input(path, &res, series, o->gap);
+    qev_series_finish(series);
+    qev_series_free(series);
+    fill_result(&res, p, path);
+    qev_partial_free(p);
+    if (!res.ok)
+        cli_warn(res.source, "%s", res.error);
+    report_rates_svg(out, &rows, &res);
+    cli_output_is_report();
+    return res.ok ? CLI_OK : CLI_DATA;
+}
+
 static int run_merge(const struct qstat_opts *o, char **paths, int n, FILE *out)
 {
     struct stat_result res = {0};
@@ -250,6 +290,11 @@ int main(int argc, char **argv)
         cli_usage_error("--partial writes the result of one input");
     if (o.form == FORM_SERIES)
         fputs("start_ps\tend_ps\tchannel\tevents\trate_hz\n", out);
+    if (o.form == FORM_SVG) {
+        if (n != 1)
+            cli_usage_error("--svg plots one input");
+        cli_exit(plot_rates(&o, paths[0], out));
+    }
     struct stat_result *res = calloc((size_t)n, sizeof *res);
     if (!res)
         cli_die(NULL, "out of memory");

@@ -204,7 +204,7 @@ void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge)
         free(y);
         return;
     }
-    struct svg_plot plot = {"delay (ns)", "g2", "g2 histogram", NULL, 0};
+    struct svg_plot plot = {.xlabel = "delay (ns)", .ylabel = "g2", .title = "g2 histogram"};
     svg_begin(f, &plot);
     for (size_t i = 0; i < v.npairs; i++) {
         const int64_t *c = pair_counts(p, i);

@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 void report_json_string(FILE *f, const char *s)
 {
@@ -48,6 +50,69 @@ static double seconds(int64_t ps) { return (double)ps * 1e-12; }
 static double rate_hz(uint64_t events, int64_t span_ps)
 {
     return span_ps > 0 ? (double)events / seconds(span_ps) : NAN;
+}
+
+/* ---- rates over time ---- */
+
+void report_rate_row(void *ctx, int64_t start, int64_t end, const uint16_t *channels,
+                     const uint64_t *counts, size_t n)
+{
+    struct rate_rows *r = ctx;
+    for (size_t i = 0; i < n; i++) {
+        if (r->n == r->cap) {
+            size_t cap = r->cap ? 2 * r->cap : 256;
+            int64_t *s = realloc(r->start, cap * sizeof *s), *e = realloc(r->end, cap * sizeof *e);
+            uint16_t *c = realloc(r->channel, cap * sizeof *c);
+            double *v = realloc(r->rate, cap * sizeof *v);
+            r->start = s ? s : r->start;
+            r->end = e ? e : r->end;
+            r->channel = c ? c : r->channel;
+            r->rate = v ? v : r->rate;
+            if (!s || !e || !c || !v)
+                return;
+            r->cap = cap;
+        }
+        r->start[r->n] = start;
+        r->end[r->n] = end;
+        r->channel[r->n] = channels[i];
+        r->rate[r->n++] = (double)counts[i] / ((double)(end - start) * 1e-12);
+    }
+}
+
+static void channel_series(struct svg_plot *plot, const struct rate_rows *rows, uint16_t ch,
+                           double *x, double *y)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rows->n; i++)
+        if (rows->channel[i] == ch) {
+            x[k] = 0.5e-12 * (double)(rows->start[i] + rows->end[i]);
+            y[k++] = rows->rate[i];
+        }
+    char label[32];
+    snprintf(label, sizeof label, "channel %u", ch);
+    svg_series(plot, x, y, k, label);
+}
+
+void report_rates_svg(FILE *f, struct rate_rows *rows, const struct stat_result *r)
+{
+    struct svg_plot plot = {.xlabel = "time (s)", .ylabel = "rate (Hz)",
+                            .title = "event rate per channel (gaps shaded)"};
+    double *x = malloc((rows->n ? rows->n : 1) * sizeof *x), *y = malloc((rows->n ? rows->n : 1) * sizeof *y);
+    svg_begin(f, &plot);
+    for (size_t i = 0; x && y && i < r->nrows; i++)
+        channel_series(&plot, rows, r->rows[i].channel, x, y);
+    size_t kept = r->st.gaps < QEV_STATS_GAPS_KEPT ? (size_t)r->st.gaps : QEV_STATS_GAPS_KEPT;
+    for (size_t i = 0; i < kept; i++)
+        svg_span(&plot, 1e-12 * (double)r->st.first_gaps[i].start,
+                 1e-12 * (double)(r->st.first_gaps[i].start + r->st.first_gaps[i].length));
+    svg_end(f, &plot);
+    free(x);
+    free(y);
+    free(rows->start);
+    free(rows->end);
+    free(rows->channel);
+    free(rows->rate);
+    memset(rows, 0, sizeof *rows);
 }
 
 /* ---- text ---- */

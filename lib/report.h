@@ -7,6 +7,7 @@
 
 #include "qev.h"
 #include "stats.h"
+#include "svg.h"
 
 void report_json_string(FILE *f, const char *s);
 /* A Prometheus label value, escaped, without quotes. */
@@ -26,6 +27,18 @@ struct stat_result {
     int ok;
     char error[400];
 };
+
+/* Rate per channel over time: rows collected from qev_series, drawn with the
+ * gaps of the stream shaded. */
+struct rate_rows {
+    int64_t *start, *end;
+    uint16_t *channel;
+    double *rate;
+    size_t n, cap;
+};
+void report_rate_row(void *rows, int64_t start, int64_t end, const uint16_t *channels,
+                     const uint64_t *counts, size_t n);
+void report_rates_svg(FILE *f, struct rate_rows *rows, const struct stat_result *r);
 
 void report_stats_text(FILE *f, const struct stat_result *r);
 void report_stats_json(FILE *f, const struct stat_result *r, size_t n);

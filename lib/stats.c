@@ -115,7 +115,7 @@ int qev_stats_rows(const qev_stats *s, qev_channel_row **rows, size_t *n)
 /* ---- rate time series ---- */
 
 struct qev_series {
-    int64_t width, start;
+    int64_t width, start, last;
     int started;
     uint16_t channels[65536];
     uint64_t counts[65536], row[65536];
@@ -182,14 +182,20 @@ int qev_series_add(qev_series *s, const qev_event *ev, size_t n)
         if (!s->seen[ev[i].channel])
             add_channel(s, ev[i].channel);
         s->counts[ev[i].channel]++;
+        s->last = t;
     }
     return QEV_OK;
 }
 
+/* The last interval ends after the last event, so its rate is not diluted by
+ * time the stream did not cover. */
 void qev_series_finish(qev_series *s)
 {
-    if (s->started)
-        close_interval(s);
+    if (!s->started)
+        return;
+    if (s->last + 1 < s->start + s->width)
+        s->width = s->last + 1 - s->start;
+    close_interval(s);
 }
 
 void qev_series_free(qev_series *s) { free(s); }

@@ -12,6 +12,10 @@
 #define TOP 40.0
 #define BOTTOM 60.0
 
+struct range {
+    double lo, hi;
+};
+
 struct svg_series_data {
     double *x, *y;
     size_t n;
@@ -25,6 +29,30 @@ void svg_begin(FILE *f, struct svg_plot *p)
     (void)f;
     p->series = NULL;
     p->nseries = 0;
+    p->spans = NULL;
+    p->nspans = 0;
+}
+
+void svg_span(struct svg_plot *p, double x0, double x1)
+{
+    struct svg_span *s = realloc(p->spans, (p->nspans + 1) * sizeof *s);
+    if (!s)
+        return;
+    p->spans = s;
+    p->spans[p->nspans++] = (struct svg_span){x0, x1};
+}
+
+static double px(struct range r, double x);
+
+static void draw_spans(FILE *f, const struct svg_plot *p, struct range rx)
+{
+    for (size_t i = 0; i < p->nspans; i++) {
+        double a = fmax(px(rx, p->spans[i].x0), LEFT), b = fmin(px(rx, p->spans[i].x1), W - RIGHT);
+        if (b > a)
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                       "fill=\"#f4b6b6\"><title>gap</title></rect>\n",
+                    a, TOP, fmax(b - a, 1.0), H - TOP - BOTTOM);
+    }
 }
 
 void svg_series(struct svg_plot *p, const double *x, const double *y, size_t n, const char *label)
@@ -46,9 +74,6 @@ void svg_series(struct svg_plot *p, const double *x, const double *y, size_t n, 
     p->nseries++;
 }
 
-struct range {
-    double lo, hi;
-};
 
 static void ranges(const struct svg_plot *p, struct range *rx, struct range *ry)
 {
@@ -117,7 +142,7 @@ static void draw_series(FILE *f, const struct svg_series_data *s, size_t idx, st
         fprintf(f, "%.2f,%.2f ", px(rx, s->x[i]), py(ry, s->y[i]));
     fputs("\"/>\n", f);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"%s\">%s</text>\n",
-            W - RIGHT - 100, TOP + 18 + 16.0 * (double)idx, colours[idx % 5], s->label);
+            LEFT + 10, TOP + 18 + 16.0 * (double)idx, colours[idx % 5], s->label);
 }
 
 static void mark_peak(FILE *f, const struct svg_series_data *s, struct range rx, struct range ry)
@@ -142,6 +167,7 @@ void svg_end(FILE *f, struct svg_plot *p)
                "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n"
                "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
             W, H, W, H);
+    draw_spans(f, p, rx);
     frame(f, p);
     axis_ticks(f, rx, ry);
     for (size_t s = 0; s < p->nseries; s++)
@@ -154,6 +180,9 @@ void svg_end(FILE *f, struct svg_plot *p)
         free(p->series[s].y);
     }
     free(p->series);
+    free(p->spans);
     p->series = NULL;
     p->nseries = 0;
+    p->spans = NULL;
+    p->nspans = 0;
 }

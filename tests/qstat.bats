@@ -349,19 +349,20 @@ print(" ".join("%s:%d" % (i["source"].rsplit("/", 1)[-1], i["events"]) for i in 
         "$BATS_FILE_TMPDIR/slow.txt" | sort >want
     assert_same_file want got
     # Row by row: interval k = [k ms, (k+1) ms), from the first event's
-    # interval to the last's, each channel from the interval it first shows in.
+    # interval to the last's, each channel from the interval it first shows in;
+    # the last interval ends just after the last event.
     awk -F'\t' 'NR == 1 { next }
         { k = int($1 / 1e9); if (!(($2) in first)) first[$2] = k
-          n[k, $2]++; if (NR == 2) k0 = k; k1 = k; ch[$2] = 1
+          n[k, $2]++; if (NR == 2) k0 = k; k1 = k; ch[$2] = 1; last = $1
           if (NR == 2 || $2 < cmin) cmin = $2; if (NR == 2 || $2 > cmax) cmax = $2 }
         END { for (k = k0; k <= k1; k++) for (c = cmin; c <= cmax; c++)
                   if ((c in ch) && first[c] <= k)
-                      printf "%.0f\t%.0f\t%d\t%d\n", k * 1e9, (k + 1) * 1e9, c, n[k, c] + 0 }' \
+                      printf "%.0f\t%.0f\t%d\t%d\n", k * 1e9, k < k1 ? (k + 1) * 1e9 : last + 1, c, n[k, c] + 0 }' \
         "$BATS_FILE_TMPDIR/slow.txt" >want.tsv
     cut -f1-4 rows.tsv >got.tsv
     assert_same_file want.tsv got.tsv
-    # rate_hz = events / 1 ms
-    run --separate-stderr awk -F'\t' '{ r = $4 * 1000; d = $5 - r; if (d < 0) d = -d; if (d > 1e-6 * (r + 1)) bad++ }
+    # rate_hz = events / the interval's length
+    run --separate-stderr awk -F'\t' '{ r = $4 / (($2 - $1) * 1e-12); d = $5 - r; if (d < 0) d = -d; if (d > 1e-6 * (r + 1)) bad++ }
         END { print bad + 0 }' rows.tsv
     assert_success
     assert_output 0
