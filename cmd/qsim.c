@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image.h"
 #include "patterns.h"
 #include "phantom.h"
 #include "sim.h"
@@ -646,17 +647,82 @@ static void parse_phys(int argc, char **argv, struct phys_opts *o)
 
 /* ---- objects and patterns ---- */
 
-static float *load_object(struct phys_opts *o)
+/* An image file as transmissions: integer samples over their full scale,
+ * floating-point samples as they are; each must lie in [0, 1]. */
+static void read_transmissions(const char *path, const char *what, qev_image *im)
+{
+    char why[256];
+    int rc = qev_image_read(path, NULL, im, why, sizeof why);
+    if (rc == QEV_ENOMEM)
+        cli_die(path, "out of memory");
+    if (rc != QEV_OK)
+        cli_die(path, "%s", why);
+    size_t n = im->width * im->height;
+    for (size_t i = 0; i < n; i++) {
+        double v = im->maxval ? im->px[i] / im->maxval : im->px[i];
+        if (!(v >= 0 && v <= 1))
+            cli_die(path, "%s value %g at x %zu, y %zu is outside [0, 1]", what, im->px[i],
+                    i % im->width, i / im->width);
+        im->px[i] = v;
+    }
+}
+
+/* Nearest-neighbour resampling of the file's object onto the grid. */
+static void object_from_file(struct phys_opts *o, float *px)
+{
+    qev_image im;
+    read_transmissions(o->object, "transmission", &im);
+    if (!o->has_size) {
+        if (im.width > 65535 || im.height > 65535 ||
+            im.width * im.height > (o->c.setup == QEV_SIM_GHOST ? QEV_SIM_MAX_PIXELS : 4096u * 4096u))
+            cli_die(o->object, "a %zux%zu object is too large; give --size", im.width, im.height);
+        o->c.width = (uint32_t)im.width;
+        o->c.height = (uint32_t)im.height;
+        px = realloc(px, im.width * im.height * sizeof *px);
+        if (!px)
+            cli_die(NULL, "out of memory");
+        o->object_pixels = px;
+    }
+    uint32_t w = o->c.width, h = o->c.height;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++)
+            px[(size_t)y * w + x] =
+                (float)qev_image_at(&im, (size_t)x * im.width / w, (size_t)y * im.height / h);
+    qev_image_free(&im);
+}
+
+static void load_object(struct phys_opts *o)
 {
     size_t n = (size_t)o->c.width * o->c.height;
-    float *px = malloc(n * sizeof *px);
-    if (!px)
+    o->object_pixels = malloc(n * sizeof *o->object_pixels);
+    if (!o->object_pixels)
         cli_die(NULL, "out of memory");
-    if (!qev_phantom_known(o->object))
-        cli_usage_error("--object: '%s' is not a built-in object (usaf, discs, letters, "
-                        "letters:TEXT)", o->object);
-    qev_phantom(o->object, o->c.width, o->c.height, px);
-    return px;
+    if (qev_phantom_known(o->object))
+        qev_phantom(o->object, o->c.width, o->c.height, o->object_pixels);
+    else if (strchr(o->object, '/') || strchr(o->object, '.'))
+        object_from_file(o, o->object_pixels);
+    else
+        cli_usage_error("--object: '%s' is neither a built-in object (usaf, discs, letters, "
+                        "letters:TEXT) nor a file name", o->object);
+}
+
+/* Patterns from an image file: patterns of W x H stacked top to bottom in
+ * one image W wide. */
+static void patterns_from_file(struct phys_opts *o)
+{
+    qev_image im;
+    read_transmissions(o->patterns, "pattern", &im);
+    uint32_t w = o->c.width, h = o->c.height;
+    if (im.width != w || im.height % h != 0)
+        cli_die(o->patterns, "a %zux%zu image is not a stack of %ux%u patterns", im.width,
+                im.height, w, h);
+    o->file_patterns = im.height / h;
+    o->pattern_pixels = malloc(im.width * im.height * sizeof *o->pattern_pixels);
+    if (!o->pattern_pixels)
+        cli_die(NULL, "out of memory");
+    for (size_t i = 0; i < im.width * im.height; i++)
+        o->pattern_pixels[i] = (float)im.px[i];
+    qev_image_free(&im);
 }
 
 static uint64_t pattern_count(struct phys_opts *o, uint64_t npix)
@@ -666,7 +732,10 @@ static uint64_t pattern_count(struct phys_opts *o, uint64_t npix)
         k = o->count;
     else if (o->sampling > 0)
         k = (uint64_t)ceil(o->sampling * (double)npix);
-    if (k < 1 || (k > npix && strcmp(o->patterns, "hadamard") == 0))
+    if (o->file_patterns)
+        k = o->has_count || o->sampling > 0 ? k : o->file_patterns;
+    if (k < 1 || (k > npix && strcmp(o->patterns, "hadamard") == 0) ||
+        (o->file_patterns && k > o->file_patterns))
         cli_usage_error("--count/--sampling: %llu patterns of %llu", (unsigned long long)k,
                         (unsigned long long)npix);
     return k;
@@ -685,7 +754,8 @@ static void setup_spi(struct phys_opts *o)
     } else if (strcmp(o->patterns, "random") == 0) {
         kind = QEV_SPI_RANDOM;
     } else {
-        cli_usage_error("--patterns: '%s' is neither hadamard nor random", o->patterns);
+        kind = QEV_SPI_FILE;
+        patterns_from_file(o);
     }
     uint64_t k = pattern_count(o, npix);
     int rc = qev_spi_init(&o->spi, kind, c->width, c->height, o->object_pixels, k, (int)o->order,
@@ -710,7 +780,7 @@ static void prepare_setup(struct phys_opts *o)
     if (c->setup == QEV_SIM_SPI && !o->has_size)
         c->width = c->height = 32;
     if (c->setup == QEV_SIM_GHOST || c->setup == QEV_SIM_SPI) {
-        o->object_pixels = load_object(o);
+        load_object(o);
         c->object = o->object_pixels;
     }
     if (c->setup == QEV_SIM_SPI)
@@ -882,36 +952,21 @@ static char *beside(const char *truth, const char *ext)
     return p;
 }
 
-/* PFM: little-endian floats (scale -1), rows from the bottom up. */
-static void write_pfm(const char *path, const float *px, uint32_t w, uint32_t h)
+/* The object as PFM (the transmissions) and 16-bit PGM (1 = 65535). */
+static void write_object(const char *pfm, const char *pgm, const float *px, uint32_t w, uint32_t h)
 {
-    FILE *f = truth_open(path);
-    fprintf(f, "Pf\n%u %u\n-1.0\n", w, h);
-    for (uint32_t y = h; y-- > 0;)
-        for (uint32_t x = 0; x < w; x++) {
-            float v = px[(size_t)y * w + x];
-            unsigned char b[4];
-            uint32_t u;
-            memcpy(&u, &v, 4);
-            for (int i = 0; i < 4; i++)
-                b[i] = (unsigned char)(u >> (8 * i));
-            fwrite(b, 1, 4, f);
-        }
-    truth_close(f, path);
-}
-
-/* PGM: 16-bit big-endian, transmission 1 = 65535. */
-static void write_pgm(const char *path, const float *px, uint32_t w, uint32_t h)
-{
-    FILE *f = truth_open(path);
-    fprintf(f, "P5\n%u %u\n65535\n", w, h);
-    for (size_t i = 0; i < (size_t)w * h; i++) {
-        long v = lround(px[i] * 65535.0);
-        v = v < 0 ? 0 : v > 65535 ? 65535 : v;
-        fputc((int)(v >> 8), f);
-        fputc((int)(v & 255), f);
-    }
-    truth_close(f, path);
+    qev_image im;
+    char why[256];
+    if (qev_image_alloc(&im, w, h, why, sizeof why) != QEV_OK)
+        cli_die(NULL, "%s", why);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        im.px[i] = px[i];
+    qev_image_scale unit = {0, 1};
+    if (qev_image_save(pfm, &im, QEV_IMAGE_PFM, 0, unit, why, sizeof why) != QEV_OK)
+        cli_die(pfm, "%s", why);
+    if (qev_image_save(pgm, &im, QEV_IMAGE_PGM, 16, unit, why, sizeof why) != QEV_OK)
+        cli_die(pgm, "%s", why);
+    qev_image_free(&im);
 }
 
 static void json_channels(FILE *f, const struct phys_opts *o, const qev_sim_truth *t)
@@ -940,8 +995,7 @@ static void json_object(FILE *f, const struct phys_opts *o)
     if (c->setup != QEV_SIM_GHOST && c->setup != QEV_SIM_SPI)
         return;
     char *pfm = beside(o->truth, ".pfm"), *pgm = beside(o->truth, ".pgm");
-    write_pfm(pfm, o->object_pixels, c->width, c->height);
-    write_pgm(pgm, o->object_pixels, c->width, c->height);
+    write_object(pfm, pgm, o->object_pixels, c->width, c->height);
     fprintf(f, "  \"object\": {\"name\": \"%s\", \"width\": %u, \"height\": %u, \"pfm\": \"%s\", "
                "\"pgm\": \"%s\"},\n",
             o->object, c->width, c->height, pfm, pgm);

@@ -607,7 +607,7 @@ static inline int64_t recorded_time(const struct sim_lane *L, int64_t t)
 }
 
 /* A click that passed the dead time: afterpulse, crosstalk, output. */
-static int accept_click(qev_sim *s, struct sim_lane *L, struct sim_det *d, qev_event e)
+static inline int accept_click(qev_sim *s, struct sim_lane *L, struct sim_det *d, qev_event e)
 {
     if (!d->perfect && d->ap.thr && sim_bernoulli(&d->rng, d->ap)) {
         qev_event a = e;

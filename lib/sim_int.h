@@ -21,9 +21,8 @@ void sim_zig_init(struct sim_zig *z);
 
 static inline double sim_uniform(qev_rng *r) { return (double)(qev_rng_u64(r) >> 11) * 0x1.0p-53; }
 
-/* The ziggurats' slow paths, inline so that a generator kept in registers by
- * its caller need not go to memory. */
-static inline double sim_normal_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
+/* The ziggurats' slow paths, rare (about 1 % of draws): kept out of line. */
+__attribute__((noinline)) static double sim_normal_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
 {
     for (;;) {
         unsigned i = (unsigned)(w & 255);
@@ -46,7 +45,7 @@ static inline double sim_normal_slow(qev_rng *r, const struct sim_zig *z, uint64
     }
 }
 
-static inline double sim_exp_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
+__attribute__((noinline)) static double sim_exp_slow(qev_rng *r, const struct sim_zig *z, uint64_t w)
 {
     for (;;) {
         unsigned i = (unsigned)(w & 255);
@@ -63,7 +62,7 @@ static inline double sim_exp_slow(qev_rng *r, const struct sim_zig *z, uint64_t 
 }
 
 /* Standard normal: the fast path of the ziggurat takes one draw. */
-static inline double sim_normal(qev_rng *r, const struct sim_zig *z)
+__attribute__((always_inline)) static inline double sim_normal(qev_rng *r, const struct sim_zig *z)
 {
     uint64_t w = qev_rng_u64(r);
     unsigned i = (unsigned)(w & 255);
@@ -74,7 +73,7 @@ static inline double sim_normal(qev_rng *r, const struct sim_zig *z)
 }
 
 /* Exponential with mean 1, by the ziggurat. */
-static inline double sim_exp(qev_rng *r, const struct sim_zig *z)
+__attribute__((always_inline)) static inline double sim_exp(qev_rng *r, const struct sim_zig *z)
 {
     uint64_t w = qev_rng_u64(r);
     unsigned i = (unsigned)(w & 255);

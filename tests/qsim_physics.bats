@@ -493,3 +493,64 @@ EOF
     run --separate-stderr awk -F'\t' 'NR > 1 && ($1 < 0 || $1 >= 3e9) { bad++ } END { print bad + 0 }' t.txt
     assert_output 0
 }
+
+# ---- objects and patterns from files ----
+
+@test "--object FILE: a PGM made byte by byte becomes the transmissions" {
+    # 4x2, 8-bit, maxval 200: transmissions value / 200
+    python3 - <<'PY'
+import struct
+vals = [0, 50, 100, 200, 200, 150, 100, 0]
+open("obj.pgm", "wb").write(b"P5\n4 2\n200\n" + bytes(vals))
+# a PFM (little-endian, rows bottom up) with a value above 1
+rows = [[0.5, 1.5], [0.0, 1.0]]
+open("bad.pfm", "wb").write(b"Pf\n2 2\n-1.0\n" + b"".join(struct.pack("<2f", *r) for r in reversed(rows)))
+PY
+    run --separate-stderr qsim ghost --object obj.pgm -d 1ms --truth tr.json -o /dev/null
+    assert_success
+    python3 - <<'PY' || fail "the object is not the file's"
+import json, struct
+t = json.load(open("tr.json"))
+assert (t["object"]["width"], t["object"]["height"]) == (4, 2), t["object"]
+data = open(t["object"]["pfm"], "rb").read().split(b"\n", 3)[3]
+px = struct.unpack("<8f", data[:32])
+rows = [px[4:], px[:4]]  # bottom row first in the file
+want = [0, 0.25, 0.5, 1, 1, 0.75, 0.5, 0]
+assert [round(v, 6) for r in rows for v in r] == want, rows
+PY
+    run --separate-stderr qsim ghost --object bad.pfm -d 1ms -o /dev/null
+    assert_failure 1
+    assert_output ''
+    assert_regex "$stderr" '^qsim: bad\.pfm: transmission value 1\.5 at x 1, y 0 is outside \[0, 1\]$'
+    run --separate-stderr qsim ghost --object no/such.pgm -d 1ms -o /dev/null
+    assert_failure 1
+    assert_regex "$stderr" '^qsim: no/such\.pgm: '
+    run --separate-stderr qsim spi --object nosuch -d 1ms -o /dev/null
+    assert_usage_error
+}
+
+@test "spi --patterns FILE: a stack of patterns, bucket counts as they say" {
+    # a 2x2 object and three 2x2 patterns stacked in a 2x6 PGM (maxval 1)
+    python3 - <<'PY'
+open("obj.pgm", "wb").write(b"P5\n2 2\n4\n" + bytes([4, 2, 1, 0]))
+pats = [1, 1, 1, 1,  1, 0, 0, 0,  0, 1, 1, 0]
+open("pats.pgm", "wb").write(b"P5\n2 6\n1\n" + bytes(pats))
+PY
+    run --separate-stderr qsim spi --object obj.pgm --patterns pats.pgm --exposure 1ms --flux 1M \
+        -s 35 --text -o s.txt
+    assert_success
+    assert_equal "$stderr" ''
+    # <P, O> / 4 with O = 1, 0.5, 0.25, 0: 1.75/4, 1/4, 0.75/4 of 1000 photons
+    run --separate-stderr awk -F'\t' '$3 == "marker" { m = $4; seen++ } $3 == "photon" { n[m]++ }
+        END { print seen, n[0] + 0, n[1] + 0, n[2] + 0 }' s.txt
+    read -r seen a b c <<<"$output"
+    assert_equal "$seen" 3
+    within_5_sigma "$a" 437.5 437.5 "pattern 0"
+    within_5_sigma "$b" 250 250 "pattern 1"
+    within_5_sigma "$c" 187.5 187.5 "pattern 2"
+    printf 'P5\n2 5\n1\n' >odd.pgm
+    head -c 10 /dev/zero >>odd.pgm
+    run --separate-stderr qsim spi --object obj.pgm --patterns odd.pgm -o /dev/null
+    assert_failure 1
+    assert_regex "$stderr" 'not a stack of 2x2 patterns'
+}
