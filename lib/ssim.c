@@ -80,20 +80,6 @@ void qev_ssim_gaussian_weights(double sigma, int radius, double *w)
         w[k] /= sum;
 }
 
-/* Eight partial sums, so that the compiler may vectorise the reduction. */
-static double sum_lanes(const double *v, size_t n)
-{
-    double lane[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++)
-            lane[k] += v[i + k];
-    double s = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-    for (; i < n; i++)
-        s += v[i];
-    return s;
-}
-
 /* ---- the windowed SSIM ----
  * Each input row is filtered horizontally once, for x, y, x^2 + y^2 and xy,
  * into a ring of 2R+1 rows; each output row is then one loop over the
@@ -247,9 +233,14 @@ static void output_row_any(const struct ring *g, const double *w, int R, size_t 
         output_row(g, w, R, n, slot, k, out, cs);
 }
 
-/* Output columns per strip: the ring of one strip stays in the L2 cache. */
+/* Output columns per strip: the live rows of a strip's ring stay in the L1
+ * cache. Input rows are fetched this many rows ahead: a strip's rows are far
+ * apart in memory, beyond what hardware prefetchers follow. */
 #ifndef SSIM_STRIP
-#define SSIM_STRIP 256
+#define SSIM_STRIP 64
+#endif
+#ifndef SSIM_PREFETCH
+#define SSIM_PREFETCH 4
 #endif
 
 static double *ring_alloc(struct ring *g, size_t strip, int R)
@@ -266,11 +257,47 @@ static double *ring_alloc(struct ring *g, size_t strip, int R)
     return m;
 }
 
-struct strip_sums {
-    double ssim, cs;
+/* Running sums in lanes, so that the additions vectorise. */
+struct sums {
+    double ssim[8], cs[8], sq[4], ab[4];
 };
 
-/* A strip's rows are far apart, beyond what hardware prefetchers follow. */
+static void add_lanes(double *restrict lane, const double *restrict v, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            lane[k] += v[i + k];
+    for (; i < n; i++)
+        lane[i % 8] += v[i];
+}
+
+/* Squared and absolute differences, while the rows are in the cache anyway. */
+static void add_errors(struct sums *restrict t, const double *restrict x,
+                       const double *restrict y, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            double d = x[i + k] - y[i + k];
+            t->sq[k] += d * d;
+            t->ab[k] += fabs(d);
+        }
+    for (; i < n; i++) {
+        double d = x[i] - y[i];
+        t->sq[i % 4] += d * d;
+        t->ab[i % 4] += fabs(d);
+    }
+}
+
+static double lane_total(const double *lane, int n)
+{
+    double s = 0;
+    for (int k = 0; k < n; k++)
+        s += lane[k];
+    return s;
+}
+
 static void prefetch_row(const double *x, const double *y, size_t n)
 {
     for (size_t j = 0; j < n; j += 8) {
@@ -279,34 +306,41 @@ static void prefetch_row(const double *x, const double *y, size_t n)
     }
 }
 
-/* Output columns c0 .. c0+n-1, from the top of the image to its bottom. */
+struct strip {
+    size_t c0, n;   /* output columns c0 .. c0+n-1 */
+    size_t owned;   /* input columns from c0 whose differences this strip adds */
+};
+
+/* One strip, from the top of the image to its bottom. */
 static void ssim_strip(const double *x, const double *y, size_t width, size_t height,
-                       const qev_ssim_window *win, struct ssim_consts k, size_t c0, size_t n,
+                       const qev_ssim_window *win, struct ssim_consts k, struct strip sp,
                        const struct ring *g, double *map, double *row, double *cs,
-                       struct strip_sums *sum)
+                       struct sums *t)
 {
     int R = win->radius;
-    size_t taps = 2 * (size_t)R + 1, ow = width - 2 * (size_t)R;
-    size_t in = n + 2 * (size_t)R;
+    size_t taps = 2 * (size_t)R + 1, ow = width - 2 * (size_t)R, in = sp.n + 2 * (size_t)R;
     for (size_t i = 0; i < height; i++) {
-        size_t at = i * width + c0;
-        if (i + 2 < height)
-            prefetch_row(x + at + 2 * width, y + at + 2 * width, in);
+        size_t at = i * width + sp.c0;
+        if (SSIM_PREFETCH && i + SSIM_PREFETCH < height)
+            prefetch_row(x + at + SSIM_PREFETCH * width, y + at + SSIM_PREFETCH * width, in);
         filter_row_any(g, x + at, y + at, in, win->w, R, i % taps);
+        if (sp.owned)
+            add_errors(t, x + at, y + at, sp.owned);
         if (i + 1 < taps)
             continue;
         size_t r = i + 1 - taps;
-        double *dst = map ? map + r * ow + c0 : row;
-        output_row_any(g, win->w, R, n, r % taps, k, dst, cs);
-        sum->ssim += sum_lanes(dst, n);
+        double *dst = map ? map + r * ow + sp.c0 : row;
+        output_row_any(g, win->w, R, sp.n, r % taps, k, dst, cs);
+        add_lanes(t->ssim, dst, sp.n);
         if (cs)
-            sum->cs += sum_lanes(cs, n);
+            add_lanes(t->cs, cs, sp.n);
     }
 }
 
-int qev_ssim_windowed(const double *x, const double *y, size_t width, size_t height,
-                      const qev_ssim_window *win, double c1, double c2, double *map,
-                      qev_ssim_means *out, int with_cs)
+/* qev_ssim_windowed, and with err non-NULL also the MSE and MAE. */
+static int windowed(const double *x, const double *y, size_t width, size_t height,
+                    const qev_ssim_window *win, double c1, double c2, double *map,
+                    qev_ssim_means *out, int with_cs, double err[2])
 {
     int R = win->radius;
     size_t taps = 2 * (size_t)R + 1;
@@ -323,16 +357,30 @@ int qev_ssim_windowed(const double *x, const double *y, size_t width, size_t hei
         return QEV_ENOMEM;
     }
     struct ssim_consts k = {c1, c2, win->cov_norm};
-    struct strip_sums sum = {0, 0};
+    struct sums t;
+    memset(&t, 0, sizeof t);
     for (size_t c0 = 0; c0 < ow; c0 += strip) {
         size_t n = ow - c0 < strip ? ow - c0 : strip;
-        ssim_strip(x, y, width, height, win, k, c0, n, &g, map, row, cs, &sum);
+        /* each strip owns its output columns' inputs, the last one the border too */
+        struct strip sp = {c0, n, err ? (c0 + n == ow ? n + 2 * (size_t)R : n) : 0};
+        ssim_strip(x, y, width, height, win, k, sp, &g, map, row, cs, &t);
     }
-    out->ssim = sum.ssim / (double)(ow * oh);
-    out->cs = sum.cs / (double)(ow * oh);
+    out->ssim = lane_total(t.ssim, 8) / (double)(ow * oh);
+    out->cs = lane_total(t.cs, 8) / (double)(ow * oh);
+    if (err) {
+        err[0] = lane_total(t.sq, 4) / (double)(width * height);
+        err[1] = lane_total(t.ab, 4) / (double)(width * height);
+    }
     free(mem);
     free(row);
     return QEV_OK;
+}
+
+int qev_ssim_windowed(const double *x, const double *y, size_t width, size_t height,
+                      const qev_ssim_window *win, double c1, double c2, double *map,
+                      qev_ssim_means *out, int with_cs)
+{
+    return windowed(x, y, width, height, win, c1, c2, map, out, with_cs, NULL);
 }
 
 /* ---- ffmpeg's 8x8 blocks ---- */
@@ -472,25 +520,26 @@ static const char *dims(char *buf, size_t n, size_t w, size_t h)
 
 static double c_of(double k, double L) { return (k * L) * (k * L); }
 
+/* err, if non-NULL, is given the MSE and the MAE of the two images. */
 static int gaussian_ssim(const double *x, const double *y, size_t w, size_t h, double L,
-                         double *map, qev_ssim_means *m, int with_cs)
+                         double *map, qev_ssim_means *m, int with_cs, double err[2])
 {
     double g[2 * QEV_SSIM_GAUSS_RADIUS + 1];
     qev_ssim_gaussian_weights(QEV_SSIM_SIGMA, QEV_SSIM_GAUSS_RADIUS, g);
     qev_ssim_window win = {QEV_SSIM_GAUSS_RADIUS, g, 1.0};
-    return qev_ssim_windowed(x, y, w, h, &win, c_of(QEV_SSIM_K1, L), c_of(QEV_SSIM_K2, L), map, m,
-                             with_cs);
+    return windowed(x, y, w, h, &win, c_of(QEV_SSIM_K1, L), c_of(QEV_SSIM_K2, L), map, m,
+                    with_cs, err);
 }
 
 static int uniform_ssim(const qev_image *a, const qev_image *b, double L, double *map,
-                        qev_ssim_means *m)
+                        qev_ssim_means *m, double err[2])
 {
     double u[7];
     for (int k = 0; k < 7; k++)
         u[k] = 1.0 / 7;
     qev_ssim_window win = {3, u, 49.0 / 48.0};
-    return qev_ssim_windowed(a->px, b->px, a->width, a->height, &win, c_of(QEV_SSIM_K1, L),
-                             c_of(QEV_SSIM_K2, L), map, m, 0);
+    return windowed(a->px, b->px, a->width, a->height, &win, c_of(QEV_SSIM_K1, L),
+                    c_of(QEV_SSIM_K2, L), map, m, 0, err);
 }
 
 static int ffmpeg_ssim(const qev_image *a, const qev_image *b, const qev_ssim_opts *o,
@@ -513,7 +562,7 @@ static int matlab_ssim(const qev_image *a, const qev_image *b, double L, int f, 
 {
     qev_ssim_means m;
     if (f == 1) {
-        int rc = gaussian_ssim(a->px, b->px, a->width, a->height, L, map, &m, 0);
+        int rc = gaussian_ssim(a->px, b->px, a->width, a->height, L, map, &m, 0, NULL);
         *ssim = m.ssim;
         return rc;
     }
@@ -523,7 +572,7 @@ static int matlab_ssim(const qev_image *a, const qev_image *b, double L, int f, 
         return QEV_ENOMEM;
     qev_ssim_box_downsample(a->px, a->width, a->height, f, x);
     qev_ssim_box_downsample(b->px, b->width, b->height, f, x + w * h);
-    int rc = gaussian_ssim(x, x + w * h, w, h, L, map, &m, 0);
+    int rc = gaussian_ssim(x, x + w * h, w, h, L, map, &m, 0, NULL);
     *ssim = m.ssim;
     free(x);
     return rc;
@@ -553,7 +602,7 @@ static int ms_ssim(const qev_image *a, const qev_image *b, double L, qev_ssim_re
     int rc = even && odd ? QEV_OK : QEV_ENOMEM;
     for (int l = 0; l < QEV_SSIM_SCALES && rc == QEV_OK; l++) {
         qev_ssim_means m;
-        rc = gaussian_ssim(x, y, w, h, L, NULL, &m, 1);
+        rc = gaussian_ssim(x, y, w, h, L, NULL, &m, 1, NULL);
         r->scale_ssim[l] = m.ssim;
         r->scale_cs[l] = m.cs;
         if (l + 1 == QEV_SSIM_SCALES)
@@ -616,21 +665,24 @@ static int check_inputs(const qev_image *a, const qev_image *b, const qev_ssim_o
     return QEV_OK;
 }
 
+/* The variant's score; err is given the MSE and MAE where they come for free,
+ * and is left NaN otherwise. */
 static int variant_ssim(const qev_image *a, const qev_image *b, const qev_ssim_opts *o,
-                        qev_ssim_result *r, double *map)
+                        qev_ssim_result *r, double *map, double err[2])
 {
     qev_ssim_means m = {0, 0};
     int rc;
+    err[0] = err[1] = NAN;
     switch (o->variant) {
     case QEV_SSIM_SKIMAGE:
-        rc = uniform_ssim(a, b, o->range, map, &m);
+        rc = uniform_ssim(a, b, o->range, map, &m, err);
         r->ssim = m.ssim;
         return rc;
     case QEV_SSIM_FFMPEG: return ffmpeg_ssim(a, b, o, map, &r->ssim);
     case QEV_SSIM_MATLAB: return matlab_ssim(a, b, o->range, r->downsample, map, &r->ssim);
     case QEV_SSIM_MS: return ms_ssim(a, b, o->range, r);
     default:
-        rc = gaussian_ssim(a->px, b->px, a->width, a->height, o->range, map, &m, 0);
+        rc = gaussian_ssim(a->px, b->px, a->width, a->height, o->range, map, &m, 0, err);
         r->ssim = m.ssim;
         return rc;
     }
@@ -652,7 +704,8 @@ int qev_ssim_compare(const qev_image *a, const qev_image *b, const qev_ssim_opts
         if ((rc = qev_image_alloc(map, mw, mh, why, why_cap)) != QEV_OK)
             return rc;
     }
-    rc = variant_ssim(a, b, o, r, map ? map->px : NULL);
+    double err[2];
+    rc = variant_ssim(a, b, o, r, map ? map->px : NULL, err);
     if (rc != QEV_OK) {
         if (map)
             qev_image_free(map);
@@ -661,7 +714,10 @@ int qev_ssim_compare(const qev_image *a, const qev_image *b, const qev_ssim_opts
                                                          "at data range %g",
                                        qev_ssim_variant_name(o->variant), o->range);
     }
-    qev_image_errors(a->px, b->px, a->width * a->height, &r->mse, &r->mae);
+    r->mse = err[0];
+    r->mae = err[1];
+    if (isnan(r->mse))
+        qev_image_errors(a->px, b->px, a->width * a->height, &r->mse, &r->mae);
     r->psnr = qev_psnr(r->mse, o->range);
     return QEV_OK;
 }
