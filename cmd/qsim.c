@@ -989,6 +989,21 @@ static void json_channels(FILE *f, const struct phys_opts *o, const qev_sim_trut
     fputs("\n  },\n", f);
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *f, const char *str)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 static void json_object(FILE *f, const struct phys_opts *o)
 {
     const qev_sim_config *c = &o->c;
@@ -996,9 +1011,13 @@ static void json_object(FILE *f, const struct phys_opts *o)
         return;
     char *pfm = beside(o->truth, ".pfm"), *pgm = beside(o->truth, ".pgm");
     write_object(pfm, pgm, o->object_pixels, c->width, c->height);
-    fprintf(f, "  \"object\": {\"name\": \"%s\", \"width\": %u, \"height\": %u, \"pfm\": \"%s\", "
-               "\"pgm\": \"%s\"},\n",
-            o->object, c->width, c->height, pfm, pgm);
+    fputs("  \"object\": {\"name\": ", f);
+    json_string(f, o->object);
+    fprintf(f, ", \"width\": %u, \"height\": %u, \"pfm\": ", c->width, c->height);
+    json_string(f, pfm);
+    fputs(", \"pgm\": ", f);
+    json_string(f, pgm);
+    fputs("},\n", f);
     if (c->setup == QEV_SIM_SPI)
         fprintf(f, "  \"measurements\": %llu, \"exposure_ps\": %lld, \"flux_hz\": %.17g,\n",
                 (unsigned long long)c->measurements, (long long)c->exposure_ps, c->flux_hz);
