@@ -368,9 +368,11 @@ static void run_hist(struct corr_opts *o, const char *path)
     qev_correlator *c = new_correlator(o, o->bin, half, o->start_stop);
     const qev_event *ev;
     long n;
-    while ((n = qev_read(r, &ev)) >= 0)
+    while ((n = qev_read(r, &ev)) >= 0) {
         if (qev_correlator_add(c, ev, (size_t)n) != QEV_OK)
             die_disorder(r, qev_correlator_disorder_at(c));
+        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
+    }
     cli_check_read(r, n);
     qev_partial *p = qev_hist_partial(c, o->pairs, o->npairs, o->bin, half,
                                       o->start_stop ? QEV_CORR_START_STOP : QEV_CORR_ALL,
@@ -469,6 +471,7 @@ static void run_stats(struct corr_opts *o, const char *path)
             series_add(&s, ev, (size_t)n, r);
         else if (qev_correlator_add(s.c, ev, (size_t)n) != QEV_OK)
             die_disorder(r, qev_correlator_disorder_at(s.c));
+        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
     if (o->every && s.started) {
@@ -568,6 +571,7 @@ static void run_coinc(struct corr_opts *o, const char *path)
                 photon_only[kept++] = ev[i];
         if (qev_coinc_add(c, photon_only, kept, write_events, s) == QEV_EINVAL)
             die_disorder(r, qev_coinc_disorder_at(c));
+        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
     if (qev_coinc_finish(c, write_events, s) != QEV_OK)

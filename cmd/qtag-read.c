@@ -226,8 +226,12 @@ static void convert_one(const char *path, const qtag_opts *opts, struct sink *s,
     sink_segment(s, m, path);
     qev_meta_free(m);
     long n;
-    while ((n = qtag_read(r, buf, CHUNK)) >= 0)
+    while ((n = qtag_read(r, buf, CHUNK)) >= 0) {
         sink_events(s, buf, (size_t)n);
+        uint64_t done, total;
+        qtag_progress(r, &done, &total);
+        cli_progress(done, total, "bytes");
+    }
     if (n < QEV_END)
         cli_die(path, "%s", qtag_error(r));
     qev_meta *closing = finish_file(r, path);

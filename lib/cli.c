@@ -62,6 +62,7 @@ static void vmessage(const char *context, const char *fmt, va_list ap)
 
 void cli_die(const char *context, const char *fmt, ...)
 {
+    cli_progress_end();
     va_list ap;
     va_start(ap, fmt);
     vmessage(context, fmt, ap);
@@ -121,6 +122,7 @@ void cli_output_is_report(void) { out_complete_on_error = 1; }
 
 void cli_exit(int status)
 {
+    cli_progress_end();
     if (status == CLI_OK || status == CLI_CHECK || out_complete_on_error)
         commit_output();
     else
@@ -163,6 +165,63 @@ void cli_need_input(int operands, const char *usage)
         fputs(usage, stderr);
         exit(CLI_USAGE);
     }
+}
+
+/* ---- progress ---- */
+
+static struct {
+    int checked, on, shown;
+    double start, last;
+} progress;
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Bytes as MB, events as millions, anything else as it is. */
+static void scaled(char *buf, size_t cap, double v, const char *unit)
+{
+    if (strcmp(unit, "bytes") == 0)
+        snprintf(buf, cap, "%.1f MB", v / 1e6);
+    else if (strcmp(unit, "events") == 0)
+        snprintf(buf, cap, "%.1f M events", v / 1e6);
+    else
+        snprintf(buf, cap, "%.3g %s", v, unit);
+}
+
+void cli_progress(uint64_t done, uint64_t total, const char *unit)
+{
+    if (!progress.checked) {
+        progress.checked = 1;
+        progress.on = isatty(STDERR_FILENO);
+        progress.start = progress.last = monotonic_seconds();
+    }
+    double now = progress.on ? monotonic_seconds() : 0;
+    if (!progress.on || now - progress.last < 0.25)
+        return;
+    progress.last = now;
+    double rate = (double)done / (now - progress.start);
+    char a[48], b[48], r[48];
+    scaled(a, sizeof a, (double)done, unit);
+    scaled(r, sizeof r, rate, unit);
+    if (total && rate > 0) {
+        scaled(b, sizeof b, (double)total, unit);
+        fprintf(stderr, "\r%s: %s of %s, %s/s, %.0f s left\033[K", tool_name, a, b, r,
+                (double)(total > done ? total - done : 0) / rate);
+    } else {
+        fprintf(stderr, "\r%s: %s, %s/s\033[K", tool_name, a, r);
+    }
+    progress.shown = 1;
+}
+
+void cli_progress_end(void)
+{
+    if (progress.shown)
+        fputs("\r\033[K", stderr);
+    progress.shown = 0;
 }
 
 /* ---- numbers ---- */

@@ -42,6 +42,13 @@ void cli_common_option(int opt, const char *usage);
 /* With no operands and a terminal on stdin, prints usage and exits 2. */
 void cli_need_input(int operands, const char *usage);
 
+/* Progress of long work on stderr, only when stderr is a terminal: done of
+ * total (0: unknown) in the unit named ("bytes" shows as MB), with the rate
+ * and, when the total is known, the time left; a few updates a second. */
+void cli_progress(uint64_t done, uint64_t total, const char *unit);
+/* Clears the progress line. */
+void cli_progress_end(void);
+
 int64_t cli_time(const char *opt, const char *arg);
 uint64_t cli_count(const char *opt, const char *arg);
 double cli_real(const char *opt, const char *arg, const char *units, double min, double max);

@@ -116,6 +116,8 @@ typedef struct qev_read_stats {
     uint64_t blocks_skipped; /* blocks jumped over by a time window */
 } qev_read_stats;
 qev_read_stats qev_reader_stats(const qev_reader *r);
+/* The size of the input when it is a regular file, else 0 (for progress). */
+uint64_t qev_reader_size(const qev_reader *r);
 /* Restricts reading to blocks that may hold events with from <= t < to. On a
  * seekable file the block index is used to jump; elsewhere blocks are decoded
  * and dropped. Events inside returned blocks still need filtering. Call before

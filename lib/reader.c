@@ -550,6 +550,12 @@ const qev_meta *qev_reader_meta(const qev_reader *r) { return r->meta; }
 const qev_meta *qev_reader_closing_meta(const qev_reader *r) { return r->closing; }
 qev_read_stats qev_reader_stats(const qev_reader *r) { return r->stats; }
 
+uint64_t qev_reader_size(const qev_reader *r)
+{
+    int64_t size = qev_input_file_size(&r->in);
+    return size > 0 ? (uint64_t)size : 0;
+}
+
 int qev_reader_close(qev_reader *r)
 {
     if (!r)

@@ -122,6 +122,13 @@ const char *qtag_format_name(const qtag_reader *r) { return r->fmt ? r->fmt->nam
 const qev_meta *qtag_meta(const qtag_reader *r) { return r->meta; }
 qtag_counts qtag_get_counts(const qtag_reader *r) { return r->counts; }
 
+void qtag_progress(const qtag_reader *r, uint64_t *done, uint64_t *total)
+{
+    int64_t size = qev_input_file_size(&r->in);
+    *done = qev_input_offset(&r->in);
+    *total = size > 0 ? (uint64_t)size : 0;
+}
+
 long qtag_read(qtag_reader *r, qev_event *out, size_t cap)
 {
     if (r->err.status)

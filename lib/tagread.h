@@ -49,6 +49,8 @@ const qev_meta *qtag_meta(const qtag_reader *r);
  * truncated file is an error (QEV_ETRUNC) unless allow_truncated was set. */
 long qtag_read(qtag_reader *r, qev_event *out, size_t cap);
 qtag_counts qtag_get_counts(const qtag_reader *r);
+/* Bytes read so far, and the file's size (0 for a pipe), for progress. */
+void qtag_progress(const qtag_reader *r, uint64_t *done, uint64_t *total);
 /* Adds the counts and the truncation mark to m, for the stream's trailer-side
  * segment or a later one. */
 void qtag_describe_counts(const qtag_reader *r, qev_meta *m);
