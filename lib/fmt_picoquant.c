@@ -475,23 +475,27 @@ static void tag_text(uint32_t type, uint64_t value, const uint8_t *payload, size
     }
 }
 
-static void note_fact(struct ptu_facts *f, const char *id, uint64_t value)
+/* The tags the conversion needs, taken only with the type the tag dictionary
+ * gives them: a Float8 read as an Int8, or the reverse, is not a value. */
+static void note_fact(struct ptu_facts *f, const char *id, uint32_t type, uint64_t value)
 {
     double v;
     memcpy(&v, &value, 8);
-    if (strcmp(id, "TTResultFormat_TTTRRecType") == 0) {
+    if (type == TY_FLOAT8 && strcmp(id, "MeasDesc_GlobalResolution") == 0) {
+        f->global_res = v;
+        f->have_global_res = 1;
+    } else if (type == TY_FLOAT8 && strcmp(id, "MeasDesc_Resolution") == 0) {
+        f->res = v;
+        f->have_res = 1;
+    } else if (type != TY_INT8) {
+        return;
+    } else if (strcmp(id, "TTResultFormat_TTTRRecType") == 0) {
         f->rec_type = (int64_t)value;
         f->have_rec_type = 1;
     } else if (strcmp(id, "TTResultFormat_BitsPerRecord") == 0) {
         f->bits_per_record = (int64_t)value;
     } else if (strcmp(id, "TTResult_NumberOfRecords") == 0) {
         f->records = (int64_t)value;
-    } else if (strcmp(id, "MeasDesc_GlobalResolution") == 0) {
-        f->global_res = v;
-        f->have_global_res = 1;
-    } else if (strcmp(id, "MeasDesc_Resolution") == 0) {
-        f->res = v;
-        f->have_res = 1;
     }
 }
 
@@ -556,8 +560,7 @@ static int ptu_tag(qtag_reader *r, struct ptu_facts *f)
     else
         snprintf(key, sizeof key, "ptu.%s", id);
     ptu_keep(r, f, key, text);
-    if (!payload_type(type))
-        note_fact(f, id, value);
+    note_fact(f, id, type, value);
     if (payload_type(type) && skip_header_bytes(r, value, what) != QEV_OK)
         return r->err.status;
     return strcmp(id, "Header_End") == 0;
@@ -596,7 +599,7 @@ static const struct record_type *find_record_type(int64_t code)
 static int ptu_start_records(qtag_reader *r, const struct ptu_facts *f)
 {
     if (!f->have_rec_type)
-        return qtag_fail(r, QEV_EFORMAT, "the PTU header has no TTResultFormat_TTTRRecType");
+        return qtag_fail(r, QEV_EFORMAT, "the PTU header has no TTResultFormat_TTTRRecType (Int8)");
     const struct record_type *rt = find_record_type(f->rec_type);
     if (!rt)
         return qtag_fail(r, QEV_EFORMAT, "unsupported PTU record type 0x%08" PRIx64,
@@ -612,13 +615,14 @@ static int ptu_start_records(qtag_reader *r, const struct ptu_facts *f)
     if (rt->t3) {
         if (!f->have_global_res || !f->have_res)
             return qtag_fail(r, QEV_EFORMAT, "a T3 PTU header needs MeasDesc_GlobalResolution "
-                                             "and MeasDesc_Resolution");
+                                             "and MeasDesc_Resolution (Float8)");
         d->sync_ps = (long double)f->global_res * 1e12L;
         d->micro_ps = (long double)f->res * 1e12L;
         return set_units(r, d, 1, 0);
     }
     if (!f->have_global_res)
-        return qtag_fail(r, QEV_EFORMAT, "a T2 PTU header needs MeasDesc_GlobalResolution");
+        return qtag_fail(r, QEV_EFORMAT, "a T2 PTU header needs MeasDesc_GlobalResolution "
+                                         "(Float8)");
     return set_units(r, d, 0, (long double)f->global_res * 1e12L);
 }
 

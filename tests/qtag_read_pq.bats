@@ -1027,6 +1027,24 @@ source_unknown_records=0'
     done
 }
 
+@test "the tags the conversion needs count only with their dictionary types" {
+    # MeasDesc_GlobalResolution is a Float8 and TTResultFormat_TTTRRecType an
+    # Int8: the same 8 bytes under another type are not that value.
+    mk ptu i.ptu hh2-t2 "$R2" --omit MeasDesc_GlobalResolution --tag 'MeasDesc_GlobalResolution=int:1'
+    run --separate-stderr qtag-read -o s.qev i.ptu
+    assert_failure 1
+    assert_one_error_line '^qtag-read: i\.ptu: a T2 PTU header needs MeasDesc_GlobalResolution \(Float8\)$'
+    mk ptu r.ptu hh2-t3 "$R3" --omit MeasDesc_Resolution --tag 'MeasDesc_Resolution=bitset:0x3d7c25c268497682'
+    run --separate-stderr qtag-read -o s.qev r.ptu
+    assert_failure 1
+    assert_one_error_line '^qtag-read: r\.ptu: a T3 PTU header needs MeasDesc_GlobalResolution and MeasDesc_Resolution \(Float8\)$'
+    mk ptu t.ptu hh2-t2 "$R2" --omit TTResultFormat_TTTRRecType \
+        --tag 'TTResultFormat_TTTRRecType=float:16843268'
+    run --separate-stderr qtag-read -o s.qev t.ptu
+    assert_failure 1
+    assert_one_error_line '^qtag-read: t\.ptu: the PTU header has no TTResultFormat_TTTRRecType \(Int8\)$'
+}
+
 @test "overflows that take times past 2^63 ps are an error, not a wrapped time" {
     # Generic T2 at 4 ps, overflow records of count 2^25 - 1: each adds
     # 33554431 x 33554432 = 1125899873288192 units. After 2048 of them and a
