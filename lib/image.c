@@ -477,6 +477,7 @@ static int png_run(png_structp png, png_infop info, struct png_job *job)
     for (size_t y = 0; y < h; y++)
         job->ptrs[y] = job->rows + y * rowbytes;
     png_read_image(png, job->ptrs);
+    png_read_end(png, NULL); /* through IEND: a cut file is an error, not an image */
     png_convert(png, info, job, channels);
     return 0;
 }
