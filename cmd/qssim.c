@@ -133,14 +133,10 @@ static void parse_option(int c, struct opts *o)
 
 static enum qev_image_format map_format(const char *path)
 {
-    const char *dot = strrchr(path, '.');
-    if (dot && strcmp(dot, ".pfm") == 0)
-        return QEV_IMAGE_PFM;
-    if (dot && strcmp(dot, ".pgm") == 0)
-        return QEV_IMAGE_PGM;
-    if (dot && strcmp(dot, ".png") == 0)
-        return QEV_IMAGE_PNG;
-    cli_usage_error("--map: '%s' should end in .pfm, .pgm or .png", path);
+    enum qev_image_format f = qev_image_format_for_path(path);
+    if (f == QEV_IMAGE_AUTO)
+        cli_usage_error("--map: '%s' should end in .pfm, .pgm or .png", path);
+    return f;
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -745,6 +746,20 @@ int qev_image_write_png(FILE *f, const qev_image *im, int bits, qev_image_scale 
     if (!ok)
         return fail(why, why_cap, QEV_EIO, "cannot write PNG: %s", o.msg);
     return write_check(f, why, why_cap);
+}
+
+enum qev_image_format qev_image_format_for_path(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return QEV_IMAGE_AUTO;
+    if (strcasecmp(dot, ".pfm") == 0)
+        return QEV_IMAGE_PFM;
+    if (strcasecmp(dot, ".pgm") == 0)
+        return QEV_IMAGE_PGM;
+    if (strcasecmp(dot, ".png") == 0)
+        return QEV_IMAGE_PNG;
+    return QEV_IMAGE_AUTO;
 }
 
 static int write_format(FILE *f, const qev_image *im, enum qev_image_format format, int bits,

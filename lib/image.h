@@ -88,6 +88,9 @@ int qev_image_write_pgm(FILE *f, const qev_image *im, int bits, qev_image_scale 
 /* Grey PNG with bits 8 or 16. */
 int qev_image_write_png(FILE *f, const qev_image *im, int bits, qev_image_scale s, char *why,
                         size_t why_cap);
+/* The format a file name asks for: .pfm, .pgm or .png (any case);
+ * QEV_IMAGE_AUTO for any other name. */
+enum qev_image_format qev_image_format_for_path(const char *path);
 /* Writes to path through a temporary file beside it, renamed into place only
  * when complete. The format is PFM, PGM or PNG (bits 8 or 16 for the last two). */
 int qev_image_save(const char *path, const qev_image *im, enum qev_image_format format, int bits,

@@ -185,6 +185,10 @@ EOF
     head -c 5000 "$T/big8.png" >cut.png
     run --separate-stderr qssim cut.png "$T/big8.png"
     assert_data_error 'cut.png: truncated PNG'
+    # all the pixels are there, the end of the IEND chunk is not
+    head -c -1 "$T/blur8.png" >end.png
+    run --separate-stderr qssim end.png "$T/ref8.png"
+    assert_data_error 'end.png: truncated PNG'
 }
 
 @test "a float sample that is not a finite number is refused" {

@@ -420,6 +420,17 @@ static void test_writers(void)
     qev_image_free(&im);
 }
 
+static void test_format_names(void)
+{
+    tap_ok(qev_image_format_for_path("a/b.pfm") == QEV_IMAGE_PFM &&
+               qev_image_format_for_path("MAP.PNG") == QEV_IMAGE_PNG &&
+               qev_image_format_for_path("x.pgm") == QEV_IMAGE_PGM &&
+               qev_image_format_for_path("x.tif") == QEV_IMAGE_AUTO &&
+               qev_image_format_for_path("dir.png/file") == QEV_IMAGE_AUTO &&
+               qev_image_format_for_path("noext") == QEV_IMAGE_AUTO,
+           "formats named by the file's extension");
+}
+
 int main(void)
 {
     test_gaussian_window();
@@ -435,5 +446,6 @@ int main(void)
     test_pfm();
     test_raw();
     test_writers();
+    test_format_names();
     return tap_done();
 }
