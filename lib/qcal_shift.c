@@ -1,0 +1,391 @@
+/* Per-channel corrections with bounded reordering: a direct queue for events
+ * that keep the order, the reorder heap for the rest, merged at the bound. */
+#include "qcal_shift.h"
+#include "reorder.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MODE_CLOCK = 1, MODE_MASK = 2 };
+
+struct clock {
+    size_t n, cur;
+    int64_t *rec, *ref;
+    double *slope_m1; /* per segment: slope - 1 */
+};
+
+struct qcal_shift {
+    int64_t delay[65536];
+    uint8_t mode[65536];
+    uint16_t rename[65536];
+    uint16_t clock_of[65536]; /* index + 1 into clocks */
+    struct clock *clocks;
+    size_t nclocks;
+    int64_t max_delay; /* the largest delay set, at least 0 */
+    uint64_t *mask;    /* open addressing of (ch << 32 | aux) + 1 */
+    size_t mask_n, mask_cap;
+    qev_reorder *heap;
+    qev_event *queue, *out, *tmp;
+    size_t qhead, qn, qcap, nout, ocap, tcap;
+    int64_t last_direct, last_in;
+    uint64_t seen, disorder_at, masked;
+};
+
+qcal_shift *qcal_shift_new(void)
+{
+    qcal_shift *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->heap = qev_reorder_new();
+    if (!s->heap) {
+        free(s);
+        return NULL;
+    }
+    for (size_t ch = 0; ch < 65536; ch++)
+        s->rename[ch] = (uint16_t)ch;
+    s->last_direct = INT64_MIN;
+    s->last_in = INT64_MIN;
+    return s;
+}
+
+void qcal_shift_free(qcal_shift *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nclocks; i++) {
+        free(s->clocks[i].rec);
+        free(s->clocks[i].ref);
+        free(s->clocks[i].slope_m1);
+    }
+    free(s->clocks);
+    free(s->mask);
+    qev_reorder_free(s->heap);
+    free(s->queue);
+    free(s->out);
+    free(s->tmp);
+    free(s);
+}
+
+int qcal_shift_set_delay(qcal_shift *s, uint16_t ch, int64_t delay)
+{
+    if (delay > INT64_C(1) << 60 || delay < -(INT64_C(1) << 60))
+        return QEV_EINVAL;
+    s->delay[ch] = delay;
+    s->mode[ch] &= (uint8_t)~MODE_CLOCK;
+    if (delay > s->max_delay)
+        s->max_delay = delay;
+    return QEV_OK;
+}
+
+/* ---- clocks ---- */
+
+static int clock_points_valid(const int64_t *rec, const int64_t *ref, size_t n)
+{
+    if (n < 2)
+        return 0;
+    for (size_t k = 1; k < n; k++) {
+        if (rec[k] <= rec[k - 1] || ref[k] <= ref[k - 1])
+            return 0;
+        double slope = (double)(ref[k] - ref[k - 1]) / (double)(rec[k] - rec[k - 1]);
+        if (!(slope > 0.5 && slope < 2))
+            return 0;
+    }
+    return 1;
+}
+
+static int fill_clock(struct clock *c, const int64_t *rec, const int64_t *ref, size_t n)
+{
+    c->n = n;
+    c->cur = 0;
+    c->rec = malloc(n * sizeof *rec);
+    c->ref = malloc(n * sizeof *ref);
+    c->slope_m1 = malloc(n * sizeof *c->slope_m1);
+    if (!c->rec || !c->ref || !c->slope_m1)
+        return QEV_ENOMEM;
+    memcpy(c->rec, rec, n * sizeof *rec);
+    memcpy(c->ref, ref, n * sizeof *ref);
+    for (size_t k = 0; k + 1 < n; k++) {
+        double dr = (double)(rec[k + 1] - rec[k]), dt = (double)(ref[k + 1] - ref[k]);
+        c->slope_m1[k] = (dt - dr) / dr;
+    }
+    return QEV_OK;
+}
+
+int qcal_shift_set_clock(qcal_shift *s, uint16_t ch, const int64_t *rec, const int64_t *ref,
+                         size_t n)
+{
+    if (!clock_points_valid(rec, ref, n))
+        return QEV_EINVAL;
+    size_t i = s->clock_of[ch] ? s->clock_of[ch] - 1u : s->nclocks;
+    if (i == s->nclocks) {
+        struct clock *c = realloc(s->clocks, (s->nclocks + 1) * sizeof *c);
+        if (!c)
+            return QEV_ENOMEM;
+        s->clocks = c;
+        memset(&c[s->nclocks++], 0, sizeof *c);
+    } else {
+        free(s->clocks[i].rec);
+        free(s->clocks[i].ref);
+        free(s->clocks[i].slope_m1);
+    }
+    s->clock_of[ch] = (uint16_t)(i + 1);
+    s->delay[ch] = 0;
+    s->mode[ch] |= MODE_CLOCK;
+    return fill_clock(&s->clocks[i], rec, ref, n);
+}
+
+static inline int64_t segment_map(const struct clock *c, size_t k, int64_t t)
+{
+    int64_t d = t - c->rec[k];
+    return c->ref[k] + d + (int64_t)llround((double)d * c->slope_m1[k]);
+}
+
+/* The segment of recorded time t, by bisection. */
+static size_t find_segment(const int64_t *x, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n - 2;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (x[mid] <= t)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* Events come in time order: the segment only moves forward. */
+static inline int64_t clock_forward(struct clock *c, int64_t t)
+{
+    while (c->cur + 2 < c->n && t >= c->rec[c->cur + 1])
+        c->cur++;
+    return segment_map(c, c->cur, t);
+}
+
+int64_t qcal_shift_map(const qcal_shift *s, uint16_t ch, int64_t t)
+{
+    if (!(s->mode[ch] & MODE_CLOCK))
+        return t - s->delay[ch];
+    const struct clock *c = &s->clocks[s->clock_of[ch] - 1];
+    return segment_map(c, find_segment(c->rec, c->n, t), t);
+}
+
+double qcal_shift_inverse(const qcal_shift *s, uint16_t ch, double t)
+{
+    if (!(s->mode[ch] & MODE_CLOCK))
+        return t + (double)s->delay[ch];
+    const struct clock *c = &s->clocks[s->clock_of[ch] - 1];
+    size_t k = find_segment(c->ref, c->n, (int64_t)floor(t));
+    return (double)c->rec[k] + (t - (double)c->ref[k]) / (1 + c->slope_m1[k]);
+}
+
+static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
+
+int64_t qcal_shift_reach(const qcal_shift *s, int64_t from, int64_t to)
+{
+    int64_t reach = 0;
+    for (size_t ch = 0; ch < 65536; ch++)
+        if (abs64(s->delay[ch]) > reach)
+            reach = abs64(s->delay[ch]);
+    for (size_t i = 0; i < s->nclocks; i++) {
+        const struct clock *c = &s->clocks[i];
+        for (size_t k = 0; k < c->n + 2; k++) {
+            int64_t t = k == c->n ? from : k == c->n + 1 ? to : c->rec[k];
+            if (t < from || t > to)
+                continue;
+            size_t seg = find_segment(c->rec, c->n, t);
+            int64_t d = abs64(segment_map(c, seg, t) - t);
+            reach = d > reach ? d : reach;
+        }
+    }
+    return reach;
+}
+
+/* ---- pixel masks ---- */
+
+static uint64_t mask_key(uint16_t ch, uint32_t aux) { return ((uint64_t)ch << 32 | aux) + 1; }
+
+static size_t mask_slot(uint64_t key, size_t cap)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+}
+
+static int mask_grow(qcal_shift *s)
+{
+    size_t cap = s->mask_cap ? 2 * s->mask_cap : 1024;
+    uint64_t *m = calloc(cap, sizeof *m);
+    if (!m)
+        return QEV_ENOMEM;
+    for (size_t i = 0; i < s->mask_cap; i++) {
+        if (!s->mask[i])
+            continue;
+        size_t h = mask_slot(s->mask[i], cap);
+        while (m[h])
+            h = (h + 1) & (cap - 1);
+        m[h] = s->mask[i];
+    }
+    free(s->mask);
+    s->mask = m;
+    s->mask_cap = cap;
+    return QEV_OK;
+}
+
+static int masked(const qcal_shift *s, uint16_t ch, uint32_t aux)
+{
+    uint64_t key = mask_key(ch, aux);
+    for (size_t h = mask_slot(key, s->mask_cap); s->mask[h]; h = (h + 1) & (s->mask_cap - 1))
+        if (s->mask[h] == key)
+            return 1;
+    return 0;
+}
+
+int qcal_shift_mask_pixel(qcal_shift *s, uint16_t ch, uint32_t aux)
+{
+    if (2 * (s->mask_n + 1) > s->mask_cap && mask_grow(s) != QEV_OK)
+        return QEV_ENOMEM;
+    if (masked(s, ch, aux))
+        return QEV_OK;
+    uint64_t key = mask_key(ch, aux);
+    size_t h = mask_slot(key, s->mask_cap);
+    while (s->mask[h])
+        h = (h + 1) & (s->mask_cap - 1);
+    s->mask[h] = key;
+    s->mask_n++;
+    s->mode[ch] |= MODE_MASK;
+    return QEV_OK;
+}
+
+int qcal_shift_rename(qcal_shift *s, uint16_t ch, uint16_t to)
+{
+    s->rename[ch] = to;
+    return QEV_OK;
+}
+
+/* ---- the stream ---- */
+
+static int grow(qev_event **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return QEV_OK;
+    size_t c = *cap ? *cap : 4096;
+    while (c < need)
+        c *= 2;
+    qev_event *p = realloc(*buf, c * sizeof *p);
+    if (!p)
+        return QEV_ENOMEM;
+    *buf = p;
+    *cap = c;
+    return QEV_OK;
+}
+
+static int queue_room(qcal_shift *s, size_t n)
+{
+    if (s->qhead && s->qhead + s->qn + n > s->qcap) {
+        memmove(s->queue, s->queue + s->qhead, s->qn * sizeof *s->queue);
+        s->qhead = 0;
+    }
+    return grow(&s->queue, &s->qcap, s->qhead + s->qn + n);
+}
+
+/* The bound below which no later input can land. */
+static int64_t bound(qcal_shift *s)
+{
+    if (s->last_in == INT64_MIN)
+        return INT64_MIN;
+    int64_t b = s->last_in - s->max_delay;
+    for (size_t i = 0; i < s->nclocks; i++) {
+        int64_t t = clock_forward(&s->clocks[i], s->last_in);
+        b = t < b ? t : b;
+    }
+    return b - 2; /* rounding to the nearest ps, on either side of a knot */
+}
+
+/* Merges the queue's and the heap's events before b into out. */
+static int release(qcal_shift *s, int64_t b)
+{
+    size_t waiting = qev_reorder_size(s->heap);
+    if (grow(&s->tmp, &s->tcap, waiting + 1) != QEV_OK ||
+        grow(&s->out, &s->ocap, s->qn + waiting + 1) != QEV_OK)
+        return QEV_ENOMEM;
+    size_t nh = qev_reorder_pop_before(s->heap, b, s->tmp, waiting), ih = 0;
+    const qev_event *q = s->queue + s->qhead;
+    size_t iq = 0, nq = s->qn, o = 0;
+    while (iq < nq && q[iq].t < b) {
+        while (ih < nh && s->tmp[ih].t < q[iq].t)
+            s->out[o++] = s->tmp[ih++];
+        s->out[o++] = q[iq++];
+    }
+    while (ih < nh)
+        s->out[o++] = s->tmp[ih++];
+    s->qhead += iq;
+    s->qn -= iq;
+    s->nout = o;
+    return QEV_OK;
+}
+
+static inline int correct(qcal_shift *s, qev_event *e)
+{
+    uint16_t ch = e->channel;
+    uint8_t m = s->mode[ch];
+    if (__builtin_expect(m != 0, 0)) {
+        if ((m & MODE_MASK) && (e->flags & QEV_F_PIXEL) && masked(s, ch, e->aux))
+            return 0;
+        if (m & MODE_CLOCK)
+            e->t = clock_forward(&s->clocks[s->clock_of[ch] - 1], e->t) + s->delay[ch];
+    }
+    e->t -= s->delay[ch];
+    e->channel = s->rename[ch];
+    return 1;
+}
+
+int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
+{
+    s->nout = 0;
+    if (queue_room(s, n) != QEV_OK)
+        return QEV_ENOMEM;
+    qev_event *q = s->queue + s->qhead;
+    int64_t last_in = s->last_in, last_direct = s->last_direct;
+    for (size_t i = 0; i < n; i++) {
+        qev_event e = ev[i];
+        if (e.t < last_in) {
+            s->disorder_at = s->seen + i;
+            return QEV_EINVAL;
+        }
+        last_in = e.t;
+        if (!correct(s, &e)) {
+            s->masked++;
+            continue;
+        }
+        if (e.t >= last_direct) {
+            q[s->qn++] = e;
+            last_direct = e.t;
+        } else if (qev_reorder_push(s->heap, &e) != QEV_OK) {
+            return QEV_ENOMEM;
+        }
+    }
+    s->seen += n;
+    s->last_in = last_in;
+    s->last_direct = last_direct;
+    return release(s, bound(s));
+}
+
+int qcal_shift_finish(qcal_shift *s)
+{
+    int rc = release(s, INT64_MAX);
+    s->last_in = INT64_MIN; /* ready for a stream that starts again */
+    s->last_direct = INT64_MIN;
+    for (size_t i = 0; i < s->nclocks; i++)
+        s->clocks[i].cur = 0;
+    return rc;
+}
+
+size_t qcal_shift_ready(qcal_shift *s, const qev_event **ev)
+{
+    *ev = s->out;
+    return s->nout;
+}
+
+uint64_t qcal_shift_disorder_at(const qcal_shift *s) { return s->disorder_at; }
+uint64_t qcal_shift_masked(const qcal_shift *s) { return s->masked; }
+size_t qcal_shift_pending(const qcal_shift *s) { return s->qn + qev_reorder_size(s->heap); }
