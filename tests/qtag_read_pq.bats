@@ -875,7 +875,7 @@ EOF
     run bash -s <<'EOF'
 for f in a.pt3 a.ht3 a.t3r; do
     size=$(stat -c %s "$f")
-    for ((i = 1; i < size; i += 29)); do
+    for ((i = 1; i < size; i += 61)); do
         head -c "$i" "$f" >"cut.${f#a.}"
         qtag-read --format "${f#a.}" -o out.qev "cut.${f#a.}" 2>err
         rc=$?
@@ -931,8 +931,8 @@ for spec in sys.argv[2:]:
             print(f"{where}: exit {p.returncode}: {p.stderr.strip()}")
         elif p.returncode == 1 and (len(lines) != 1 or not lines[0].startswith("qtag-read: flip: ")):
             print(f"{where}: message {lines}")
-        elif p.returncode == 0 and subprocess.run(["qcat", "-c", "flip.qev"],
-                                                  capture_output=True).returncode != 0:
+        elif p.returncode == 0 and seed % 4 == 0 and subprocess.run(
+                ["qcat", "-c", "flip.qev"], capture_output=True).returncode != 0:
             print(f"{where}: exit 0 but the stream does not read")
 EOF
     assert_success
