@@ -65,6 +65,28 @@ $(BUILD)/libqev.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The shared library is built from position-independent objects of its own.
+LIB_PIC := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SONAME := libqev.so.0
+$(BUILD)/pic/%.o: %.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/$(SONAME): $(LIB_PIC)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+# The library's public headers: everything in lib/ but its private ones and
+# the CLI layer, which lives with the tools.
+PUBLIC_HEADERS := $(filter-out lib/internal.h lib/%_int.h lib/cli.h lib/sink.h lib/report.h,\
+                    $(wildcard lib/*.h))
+
+$(BUILD)/qpipe.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	  'Name: qpipe' 'Description: libqev, the QEV photon-event stream and its algorithms' \
+	  'Version: 0.1.0' 'Requires.private: libzstd' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lqev' 'Libs.private: $(LDLIBS)' >$@
+
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libqev.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
@@ -136,13 +158,17 @@ demo: deps-build all
 bench: deps-bench all $(BENCHES)
 	@BUILD=$(BUILD) bench/run
 
-install: all
+install: all $(BUILD)/$(SONAME) $(BUILD)/qpipe.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(BUILD)/libqev.a $(DESTDIR)$(LIBDIR)
-	install -m 644 lib/qev.h lib/units.h $(DESTDIR)$(INCDIR)
+	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libqev.so
+	install -m 644 $(BUILD)/qpipe.pc $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)
 	for p in man/*.1; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man1; done; true
 	for p in man/*.5; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man5; done; true
 	for p in man/*.7; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man7; done; true
@@ -152,7 +178,9 @@ install: all
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
 	  $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
-	rm -f $(DESTDIR)$(LIBDIR)/libqev.a $(DESTDIR)$(MANDIR)/man5/qev.5 $(DESTDIR)$(MANDIR)/man7/qpipe.7
+	rm -f $(DESTDIR)$(LIBDIR)/libqev.a $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libqev.so \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/qpipe.pc
+	for p in man/*.5 man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; done
 	rm -rf $(DESTDIR)$(INCDIR)
 
 clean:
