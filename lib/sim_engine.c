@@ -39,11 +39,23 @@ struct sim_det {
     int used, perfect, array;
     uint8_t kind, flags;
     qev_rng rng;
-    sim_prob eff, ap, tail;
+    sim_prob eff, tail;
+    int ap_on;
+    int64_t ap_left;   /* accepted clicks before the next one that afterpulses */
+    double ap_log_q;   /* log(1 - p) */
     double jitter, tail_mean, ap_delay, ap_width;
     int64_t delay, dead, last, neg_bound;
     double dark_gap_ps;
     sim_clock dark;
+};
+
+/* Where a port's photons go in a lane of plain detectors: the channel, its
+ * delay and its efficiency as a 32-bit threshold (0 for a port of another
+ * lane, 2^32 for efficiency 1). */
+struct sim_port {
+    int64_t delay;
+    uint64_t thr32;
+    uint16_t ch;
 };
 
 struct sim_lane {
@@ -53,6 +65,8 @@ struct sim_lane {
     struct sim_source src;
     struct sim_det det[QEV_SIM_CHANNELS];
     int port_ch[SIM_PORTS];
+    struct sim_port port[SIM_PORTS];
+    int jitter_any;
     struct sim_arrivals arr;
     qev_event *cand;
     size_t ncand, cand_cap;
@@ -251,6 +265,14 @@ static int array_init(qev_sim *s)
 
 /* ---- lanes ---- */
 
+/* Each accepted click afterpulses with probability p: the clicks between two
+ * that do are geometric, so one draw serves many clicks. */
+static int64_t afterpulse_gap(struct sim_det *d)
+{
+    double g = floor(log(qev_rng_open01(&d->rng)) / d->ap_log_q);
+    return g > 1e18 ? (int64_t)1e18 : (int64_t)g;
+}
+
 static int64_t det_neg_bound(const qev_sim_detector *d)
 {
     return (int64_t)ceil(SIM_NORMAL_CUT * d->jitter_ps) + 1;
@@ -282,7 +304,10 @@ static void det_init(qev_sim *s, struct sim_lane *L, int ch)
     d->array = c->setup == QEV_SIM_GHOST && ch == 2;
     d->flags = d->array ? QEV_F_PIXEL : 0;
     d->eff = sim_prob_make(p->eff);
-    d->ap = sim_prob_make(p->ap_prob);
+    d->ap_on = p->ap_prob > 0;
+    d->ap_log_q = log1p(-p->ap_prob);
+    if (d->ap_on)
+        d->ap_left = afterpulse_gap(d);
     d->tail = sim_prob_make(p->tail_ps > 0 ? p->tail_frac : 0);
     d->jitter = p->jitter_ps;
     d->tail_mean = p->tail_ps;
@@ -322,6 +347,11 @@ static int lane_init(qev_sim *s, struct sim_lane *L, int tagger)
     for (int p = 0; p < SIM_PORTS; p++) {
         int ch = port_channel[p];
         L->port_ch[p] = used >> ch & 1 && channel_tagger(c, ch) == tagger ? ch : -1;
+        if (L->port_ch[p] > 0) {
+            const struct sim_det *d = &L->det[ch];
+            L->port[p] = (struct sim_port){d->delay, (uint64_t)ldexp(c->det[ch].eff, 32), (uint16_t)ch};
+            L->jitter_any |= d->jitter > 0 || d->tail_mean > 0;
+        }
     }
     if (sim_source_init(&L->src, c, &s->zig, s->start_ps))
         return sim_fail(s, QEV_ENOMEM, "out of memory");
@@ -410,23 +440,31 @@ static int lane_route(qev_sim *s, struct sim_lane *L)
         return lane_route_general(s, L);
     if (cand_reserve(L, L->arr.n))
         return QEV_ENOMEM;
-    /* the generator in a local, so that it stays in registers */
+    /* the generator in a local, so that it stays in registers; one draw
+     * thins two photons, each against a 32-bit threshold */
     qev_rng r = L->rng;
     qev_event *restrict first = L->cand + L->ncand, *restrict out = first;
-    for (size_t i = 0; i < L->arr.n; i++) {
-        const struct sim_arrival *a = &L->arr.a[i];
-        int ch = L->port_ch[a->port];
-        if (ch < 0)
-            continue;
-        const struct sim_det *d = &L->det[ch];
-        *out = (qev_event){a->t + d->delay, (uint16_t)ch, QEV_PHOTON, 0, 0};
-        out += d->eff.always | (qev_rng_u64(&r) < d->eff.thr);
+    const struct sim_arrival *a = L->arr.a;
+    size_t n = L->arr.n, i = 0;
+    for (; i + 1 < n; i += 2) {
+        uint64_t w = qev_rng_u64(&r);
+        const struct sim_port *p0 = &L->port[a[i].port], *p1 = &L->port[a[i + 1].port];
+        *out = (qev_event){a[i].t + p0->delay, p0->ch, QEV_PHOTON, 0, 0};
+        out += (w & 0xFFFFFFFFu) < p0->thr32;
+        *out = (qev_event){a[i + 1].t + p1->delay, p1->ch, QEV_PHOTON, 0, 0};
+        out += (w >> 32) < p1->thr32;
     }
-    for (qev_event *restrict e = first; e < out; e++) {
-        const struct sim_det *d = &L->det[e->channel];
-        if (d->jitter > 0 || d->tail_mean > 0)
-            e->t += det_jitter(d, &r, &s->zig);
+    if (i < n) {
+        const struct sim_port *p0 = &L->port[a[i].port];
+        *out = (qev_event){a[i].t + p0->delay, p0->ch, QEV_PHOTON, 0, 0};
+        out += (qev_rng_u64(&r) & 0xFFFFFFFFu) < p0->thr32;
     }
+    if (L->jitter_any)
+        for (qev_event *restrict e = first; e < out; e++) {
+            const struct sim_det *d = &L->det[e->channel];
+            if (d->jitter > 0 || d->tail_mean > 0)
+                e->t += det_jitter(d, &r, &s->zig);
+        }
     L->rng = r;
     L->ncand = (size_t)(out - L->cand);
     L->arr.n = 0;
@@ -594,7 +632,7 @@ static int out_push(struct sim_lane *L, const qev_event *e)
 }
 
 /* The tagger's reading of a detector time: its clock, then its quantum. */
-static inline int64_t recorded_time(const struct sim_lane *L, int64_t t)
+__attribute__((always_inline)) static inline int64_t recorded_time(const struct sim_lane *L, int64_t t)
 {
     if (L->has_clock)
         t += L->clk.offset_ps + (int64_t)floor((double)t * L->drift);
@@ -607,9 +645,10 @@ static inline int64_t recorded_time(const struct sim_lane *L, int64_t t)
 }
 
 /* A click that passed the dead time: afterpulse, crosstalk, output. */
-static inline int accept_click(qev_sim *s, struct sim_lane *L, struct sim_det *d, qev_event e)
+__attribute__((always_inline)) static inline int accept_click(qev_sim *s, struct sim_lane *L, struct sim_det *d, qev_event e)
 {
-    if (!d->perfect && d->ap.thr && sim_bernoulli(&d->rng, d->ap)) {
+    if (d->ap_on && d->ap_left-- == 0) {
+        d->ap_left = afterpulse_gap(d);
         qev_event a = e;
         a.t += afterpulse_delay(d, &s->zig);
         if (heap_push(&L->ap, a))
@@ -626,7 +665,7 @@ static inline int accept_click(qev_sim *s, struct sim_lane *L, struct sim_det *d
 /* Candidates before P pass the dead time, in time order, merged with the
  * afterpulses and crosstalk due before P. */
 /* One click through the dead time of its detector (or pixel). */
-static inline int dead_time_pass(qev_sim *s, struct sim_lane *L, const qev_event *e)
+__attribute__((always_inline)) static inline int dead_time_pass(qev_sim *s, struct sim_lane *L, const qev_event *e)
 {
     struct sim_det *d = &L->det[e->channel];
     if (d->perfect)

@@ -133,10 +133,12 @@ typedef struct sim_clock {
 } sim_clock;
 static inline void sim_clock_advance(sim_clock *c, double dt)
 {
-    c->frac += dt;
-    double whole = floor(c->frac);
-    c->t += (int64_t)whole;
-    c->frac -= whole;
+    c->frac += dt; /* never negative: truncation is the floor */
+    if (c->frac > 0x1p62) /* past any duration: keep the sum in range */
+        c->frac = 0x1p62;
+    int64_t whole = (int64_t)c->frac;
+    c->t += whole;
+    c->frac -= (double)whole;
 }
 
 /* Round to nearest: one instruction where SSE2 has it. */
