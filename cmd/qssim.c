@@ -81,13 +81,15 @@ static void set_form(struct opts *o, enum form f)
 
 static void parse_size(const char *arg, qev_image_read_opts *r)
 {
-    char *end;
-    unsigned long long w = strtoull(arg, &end, 10), h = 0;
-    if (end != arg && *end == 'x' && end[1] >= '0' && end[1] <= '9')
-        h = strtoull(end + 1, &end, 10);
-    if (h == 0 || w == 0 || *end || arg[0] < '0' || arg[0] > '9')
-        cli_usage_error("--size: '%s' is not WxH, two positive integers", arg);
-    if (w > QEV_IMAGE_MAX_PIXELS || h > QEV_IMAGE_MAX_PIXELS / w)
+    char buf[64];
+    const char *x = strchr(arg, 'x');
+    if (!x || strlen(arg) >= sizeof buf)
+        cli_usage_error("--size: '%s' is not WxH", arg);
+    memcpy(buf, arg, (size_t)(x - arg));
+    buf[x - arg] = '\0';
+    long w = cli_int("--size", buf, 1, (long)QEV_IMAGE_MAX_PIXELS);
+    long h = cli_int("--size", x + 1, 1, (long)QEV_IMAGE_MAX_PIXELS);
+    if ((size_t)w > QEV_IMAGE_MAX_PIXELS / (size_t)h)
         cli_usage_error("--size: %s is above %zu pixels", arg, QEV_IMAGE_MAX_PIXELS);
     r->format = QEV_IMAGE_RAW;
     r->raw_width = (size_t)w;
@@ -142,13 +144,20 @@ static enum qev_image_format map_format(const char *path)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
-        {"variant", required_argument, NULL, 'v'},  {"range", required_argument, NULL, 'r'},
-        {"size", required_argument, NULL, OPT_SIZE}, {"raw-type", required_argument, NULL, OPT_RAW_TYPE},
-        {"luma", no_argument, NULL, OPT_LUMA},      {"map", required_argument, NULL, 'm'},
-        {"batch", required_argument, NULL, 'b'},    {"min-ssim", required_argument, NULL, OPT_MIN_SSIM},
-        {"min-psnr", required_argument, NULL, OPT_MIN_PSNR}, {"json", no_argument, NULL, 'j'},
-        {"tsv", no_argument, NULL, 't'},            {"prom", no_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},   CLI_COMMON_LONGOPTS,
+        {"variant", required_argument, NULL, 'v'},
+        {"range", required_argument, NULL, 'r'},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"raw-type", required_argument, NULL, OPT_RAW_TYPE},
+        {"luma", no_argument, NULL, OPT_LUMA},
+        {"map", required_argument, NULL, 'm'},
+        {"batch", required_argument, NULL, 'b'},
+        {"min-ssim", required_argument, NULL, OPT_MIN_SSIM},
+        {"min-psnr", required_argument, NULL, OPT_MIN_PSNR},
+        {"json", no_argument, NULL, 'j'},
+        {"tsv", no_argument, NULL, 't'},
+        {"prom", no_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},
+        CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->ssim.variant = QEV_SSIM_WANG;
