@@ -58,8 +58,9 @@ C
     assert_success
     want_two=$(qcat -C 2 -c s.qev)
     assert_output "50000 $want_two"
+    # the private libraries live on this system, not under the install root
     cc -o count-static count.c $(pkg-config --cflags qpipe) "$DEST/usr/lib/libqev.a" \
-        $(pkg-config --libs --static qpipe | sed 's/-lqev//')
+        $(PKG_CONFIG_SYSROOT_DIR= pkg-config --libs --static qpipe | sed 's/-lqev//')
     run ./count-static s.qev
     assert_output "50000 $want_two"
 }
