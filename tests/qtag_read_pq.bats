@@ -70,7 +70,7 @@ tally() {
 }
 
 # Converts real file $1 (under picoquant-sample-data) with the options after
-# it into real.qev, quietly.
+# it into real.qev, and asserts that this succeeded; $stderr keeps what it said.
 convert_real() {
     local f=$1
     shift
