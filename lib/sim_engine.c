@@ -406,26 +406,38 @@ static inline size_t pixel_index(const struct sim_array *a, uint32_t aux)
 
 /* Photons of this lane's channels become candidate clicks: the general case,
  * with markers, sync and the SPAD array. */
+static qev_event *route_one(qev_sim *s, struct sim_lane *L, int64_t t, int port, uint32_t aux,
+                            qev_event *out)
+{
+    int ch = L->port_ch[port];
+    if (ch < 0)
+        return out;
+    struct sim_det *d = &L->det[ch];
+    if (d->perfect) {
+        *out = (qev_event){t, (uint16_t)ch, d->kind, d->flags, d->flags ? aux : 0};
+        return out + 1;
+    }
+    sim_prob eff = d->array ? s->arr.effp[pixel_index(&s->arr, aux)] : d->eff;
+    if (!sim_bernoulli(&L->rng, eff))
+        return out;
+    *out = (qev_event){t + d->delay + det_jitter(d, &L->rng, &s->zig), (uint16_t)ch, QEV_PHOTON,
+                       d->flags, d->array ? aux : 0};
+    return out + 1;
+}
+
 static int lane_route_general(qev_sim *s, struct sim_lane *L)
 {
-    if (cand_reserve(L, L->arr.n))
+    if (cand_reserve(L, 2 * L->arr.n))
         return QEV_ENOMEM;
     qev_event *out = L->cand + L->ncand;
     for (size_t i = 0; i < L->arr.n; i++) {
         const struct sim_arrival *a = &L->arr.a[i];
-        int ch = L->port_ch[a->port];
-        if (ch < 0)
-            continue;
-        struct sim_det *d = &L->det[ch];
-        if (d->perfect) {
-            *out++ = (qev_event){a->t, (uint16_t)ch, d->kind, d->flags, d->flags ? a->aux : 0};
-            continue;
+        if (a->port == PORT_PAIR) {
+            out = route_one(s, L, a->t, PORT_A, a->aux, out);
+            out = route_one(s, L, a->t, PORT_B, a->aux, out);
+        } else {
+            out = route_one(s, L, a->t, a->port, a->aux, out);
         }
-        sim_prob eff = d->array ? s->arr.effp[pixel_index(&s->arr, a->aux)] : d->eff;
-        if (!sim_bernoulli(&L->rng, eff))
-            continue;
-        int64_t t = a->t + d->delay + det_jitter(d, &L->rng, &s->zig);
-        *out++ = (qev_event){t, (uint16_t)ch, QEV_PHOTON, d->flags, d->array ? a->aux : 0};
     }
     L->ncand = (size_t)(out - L->cand);
     L->arr.n = 0;
@@ -438,26 +450,23 @@ static int lane_route(qev_sim *s, struct sim_lane *L)
 {
     if (L->general)
         return lane_route_general(s, L);
-    if (cand_reserve(L, L->arr.n))
+    if (cand_reserve(L, 2 * L->arr.n))
         return QEV_ENOMEM;
     /* the generator in a local, so that it stays in registers; one draw
-     * thins two photons, each against a 32-bit threshold */
+     * thins a pair, each photon against a 32-bit threshold */
     qev_rng r = L->rng;
     qev_event *restrict first = L->cand + L->ncand, *restrict out = first;
-    const struct sim_arrival *a = L->arr.a;
-    size_t n = L->arr.n, i = 0;
-    for (; i + 1 < n; i += 2) {
+    const struct sim_port *pa = &L->port[PORT_A], *pb = &L->port[PORT_B];
+    for (size_t i = 0; i < L->arr.n; i++) {
+        const struct sim_arrival *a = &L->arr.a[i];
         uint64_t w = qev_rng_u64(&r);
-        const struct sim_port *p0 = &L->port[a[i].port], *p1 = &L->port[a[i + 1].port];
-        *out = (qev_event){a[i].t + p0->delay, p0->ch, QEV_PHOTON, 0, 0};
+        const struct sim_port *p0 = a->port == PORT_PAIR ? pa : &L->port[a->port];
+        *out = (qev_event){a->t + p0->delay, p0->ch, QEV_PHOTON, 0, 0};
         out += (w & 0xFFFFFFFFu) < p0->thr32;
-        *out = (qev_event){a[i + 1].t + p1->delay, p1->ch, QEV_PHOTON, 0, 0};
-        out += (w >> 32) < p1->thr32;
-    }
-    if (i < n) {
-        const struct sim_port *p0 = &L->port[a[i].port];
-        *out = (qev_event){a[i].t + p0->delay, p0->ch, QEV_PHOTON, 0, 0};
-        out += (qev_rng_u64(&r) & 0xFFFFFFFFu) < p0->thr32;
+        if (a->port == PORT_PAIR) {
+            *out = (qev_event){a->t + pb->delay, pb->ch, QEV_PHOTON, 0, 0};
+            out += (w >> 32) < pb->thr32;
+        }
     }
     if (L->jitter_any)
         for (qev_event *restrict e = first; e < out; e++) {

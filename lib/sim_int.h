@@ -150,7 +150,8 @@ static inline int64_t sim_round(double x) { return (int64_t)llround(x); }
 #endif
 
 /* Ports: where the source sends a photon. */
-enum { PORT_A, PORT_B, PORT_SYNC, PORT_MARKER, SIM_PORTS };
+enum { PORT_A, PORT_B, PORT_SYNC, PORT_MARKER, SIM_PORTS, PORT_PAIR = SIM_PORTS };
+/* PORT_PAIR: one photon to A and one to B at the same time (a pair). */
 
 struct sim_arrival {
     int64_t t;

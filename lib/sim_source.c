@@ -176,14 +176,11 @@ static int fill_pairs_cw(struct sim_source *s, int64_t until, struct sim_arrival
     sim_clock clk = s->clk;
     int rc = QEV_OK;
     while (clk.t < until) {
-        if (out->cap - out->n < 2 && sim_arrivals_grow(out)) {
+        if (out->n == out->cap && sim_arrivals_grow(out)) {
             rc = QEV_ENOMEM;
             break;
         }
-        struct sim_arrival *restrict a = out->a + out->n;
-        a[0] = (struct sim_arrival){clk.t, 0, PORT_A};
-        a[1] = (struct sim_arrival){clk.t, 0, PORT_B};
-        out->n += 2;
+        out->a[out->n++] = (struct sim_arrival){clk.t, 0, PORT_PAIR};
         sim_clock_advance(&clk, sim_exp(&r, s->zig) * s->mean_gap_ps);
     }
     s->rng = r;
@@ -206,7 +203,7 @@ static int fill_pairs_pulsed(struct sim_source *s, int64_t until, struct sim_arr
         uint64_t n = pairs_draw(s, !s->c->sync);
         for (uint64_t i = 0; i < n; i++) {
             int64_t t = t0 + sim_round(s->sigma_ps * sim_normal_cut(&s->rng, s->zig));
-            if (sim_arrivals_push(out, t, PORT_A, 0) || sim_arrivals_push(out, t, PORT_B, 0))
+            if (sim_arrivals_push(out, t, PORT_PAIR, 0))
                 return QEV_ENOMEM;
         }
         pulsed_next(s);
