@@ -46,6 +46,7 @@ replay() {
 
 @test "replay: QEV stream reader" { replay qev; }
 @test "replay: partial results (qcorr merge)" { replay partial; }
+@test "replay: images (PGM, PPM, PFM, PNG, raw)" { replay image; }
 @test "replay: PicoQuant PTU" { replay ptu; }
 @test "replay: PicoHarp .pt2" { replay pt2; }
 @test "replay: PicoHarp .pt3" { replay pt3; }

@@ -11,6 +11,7 @@ Usage: tests/fuzz/make_seeds.py CORPUS_DIR   (writes CORPUS_DIR/<format>/...)
 import os
 import struct
 import sys
+import zlib
 
 # ---- PicoQuant PTU: preamble, 48-byte tag heads, records ----
 
@@ -227,6 +228,60 @@ PARTIAL = {
 }
 
 
+# ---- images: PGM/PPM (netpbm), PFM, PNG (RFC 2083) ----
+
+
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+         (0, 1, 1, 2)]
+
+
+def adam7_rows(width, height, rows):
+    """The rows of the seven interlace passes, for 8-bit grey samples."""
+    out = []
+    for x0, y0, dx, dy in ADAM7:
+        for y in range(y0, height, dy):
+            picked = bytes(rows[y][x] for x in range(x0, width, dx))
+            if picked:
+                out.append(picked)
+    return out
+
+
+def png(width, height, depth, colour, rows, interlace=0, extra=b""):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, interlace)
+    if interlace:
+        rows = adam7_rows(width, height, rows)
+    raw_rows = b"".join(b"\0" + r for r in rows)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra +
+            chunk(b"IDAT", zlib.compress(raw_rows)) + chunk(b"IEND", b""))
+
+
+def images():
+    grey8 = bytes([0, 64, 128, 255, 10, 20, 30, 40, 1, 2, 3, 4])
+    grey16 = b"".join(struct.pack(">H", v) for v in (0, 1000, 65535, 300, 7, 9))
+    pfm_le = struct.pack("<6f", 0.0, 0.5, -1.0, 1e30, 1e-30, 2.0)
+    plte = struct.pack(">I", 6) + b"PLTE" + bytes([0, 0, 0, 255, 255, 255])
+    plte += struct.pack(">I", zlib.crc32(b"PLTE" + bytes([0, 0, 0, 255, 255, 255])))
+    return {
+        "grey8.pgm": b"P5\n4 3\n255\n" + grey8,
+        "grey16.pgm": b"P5\n3 2\n# comment\n65535\n" + grey16,
+        "maxval1000.pgm": b"P5 3 2 1000\n" + struct.pack(">6H", 0, 1000, 999, 1, 500, 7),
+        "plain.pgm": b"P2\n3 2\n15\n0 1 2\n3 15 7\n",
+        "colour.ppm": b"P6\n2 2\n255\n" + bytes(range(12)),
+        "grey-le.pfm": b"Pf\n3 2\n-1.0\n" + pfm_le,
+        "grey-be.pfm": b"Pf\n2 1\n1.0\n" + struct.pack(">2f", 0.25, -3.5),
+        "colour.pfm": b"PF\n1 2\n-1\n" + struct.pack("<6f", 1, 2, 3, 4, 5, 6),
+        "grey8.png": png(4, 3, 8, 0, [grey8[i:i + 4] for i in (0, 4, 8)]),
+        "grey16.png": png(3, 2, 16, 0, [grey16[:6], grey16[6:]]),
+        "grey1.png": png(9, 2, 1, 0, [b"\xa5\x80", b"\x0f\x00"]),
+        "grey8-interlaced.png": png(4, 3, 8, 0, [grey8[i:i + 4] for i in (0, 4, 8)], 1),
+        "grey-alpha.png": png(2, 1, 8, 4, [b"\x10\xff\x20\x80"]),
+        "rgb.png": png(2, 1, 8, 2, [b"\x10\x20\x30\x40\x50\x60"]),
+        "palette-grey.png": png(2, 1, 8, 3, [b"\x00\x01"], extra=plte),
+    }
+
+
 def write(corpus, fmt, name, data):
     d = os.path.join(corpus, fmt)
     os.makedirs(d, exist_ok=True)
@@ -267,6 +322,8 @@ def main():
         w("csv", name, data)
     for name, data in PARTIAL.items():
         w("partial", name, data)
+    for name, data in images().items():
+        w("image", name, data)
 
 
 if __name__ == "__main__":

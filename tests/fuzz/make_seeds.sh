@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 
-for h in qev partial ptu pt2 pt3 ht2 ht3 t3r spc qutag raw raw16 phdf5 csv; do
+for h in qev partial image ptu pt2 pt3 ht2 ht3 t3r spc qutag raw raw16 phdf5 csv; do
     rm -rf "${out:?}/$h"
     mkdir -p "$out/$h"
 done
