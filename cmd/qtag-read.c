@@ -261,8 +261,8 @@ static void merge_files(char **paths, int n, const qtag_opts *opts, struct sink 
 {
     struct tag_source *ts = calloc((size_t)n, sizeof *ts);
     qev_source *src = calloc((size_t)n, sizeof *src);
-    qev_meta *m = NULL;
-    if (!ts || !src)
+    qev_meta **metas = calloc((size_t)n, sizeof *metas);
+    if (!ts || !src || !metas)
         cli_die(NULL, "out of memory");
     for (int i = 0; i < n; i++) {
         ts[i].r = open_file(paths[i], opts);
@@ -270,12 +270,16 @@ static void merge_files(char **paths, int n, const qtag_opts *opts, struct sink 
         if (!ts[i].buf)
             cli_die(NULL, "out of memory");
         src[i] = (qev_source){&ts[i], tag_source_read, tag_source_error};
-        if (i == 0)
-            m = segment_meta(ts[i].r, paths[i]);
+        metas[i] = segment_meta(ts[i].r, paths[i]);
     }
-    qev_meta_setf(m, "merged_inputs", "%d", n);
+    qev_meta *m = qev_meta_merged((const qev_meta *const *)metas, (size_t)n);
+    if (!m)
+        cli_die(NULL, "out of memory");
     sink_segment(s, m, NULL);
     qev_meta_free(m);
+    for (int i = 0; i < n; i++)
+        qev_meta_free(metas[i]);
+    free(metas);
     qev_merger *mg = qev_merger_new_sources(src, (size_t)n);
     if (!mg)
         cli_die(NULL, "out of memory");

@@ -165,3 +165,35 @@ int qev_event_flags_valid(uint8_t flags)
     uint8_t aux = flags & QEV_F_AUX_MASK;
     return (aux & (aux - 1)) == 0;
 }
+
+/* A key whose value differs between the inputs cannot describe the merge. */
+static void mark_differing(qev_meta *m, const qev_meta *other)
+{
+    for (size_t i = 0; i < qev_meta_count(m); i++) {
+        const char *v = qev_meta_get(other, qev_meta_key(m, i));
+        if (strcmp(qev_meta_key(m, i), "fields") && (!v || strcmp(v, qev_meta_value(m, i))))
+            qev_meta_set(m, qev_meta_key(m, i), "(differs between the merged inputs)");
+    }
+}
+
+qev_meta *qev_meta_merged(const qev_meta *const *metas, size_t k)
+{
+    qev_meta *m = k ? qev_meta_dup(metas[0]) : qev_meta_new();
+    uint8_t all = 0;
+    for (size_t i = 0; m && i < k; i++) {
+        uint8_t f = 0;
+        qev_meta_fields(metas[i], &f);
+        all |= f;
+        if (i == 0)
+            continue;
+        mark_differing(m, metas[i]);
+        for (size_t j = 0; j < qev_meta_provenance_count(metas[i]); j++)
+            qev_meta_add_provenance(m, qev_meta_provenance(metas[i], j));
+    }
+    char names[64];
+    if (m && all && qev_fields_string(all, names, sizeof names) == QEV_OK)
+        qev_meta_set(m, "fields", names);
+    if (m)
+        qev_meta_setf(m, "merged_inputs", "%zu", k);
+    return m;
+}

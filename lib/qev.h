@@ -84,6 +84,10 @@ const char *qev_meta_provenance(const qev_meta *m, size_t i);
  * bits; QEV_EFORMAT on an unknown name. */
 int qev_meta_fields(const qev_meta *m, uint8_t *mask);
 int qev_fields_string(uint8_t mask, char *buf, size_t cap);
+/* The metadata of a time merge of several inputs: the first's keys (a value
+ * the others do not share says so), the union of their fields, every
+ * provenance line, and merged_inputs. */
+qev_meta *qev_meta_merged(const qev_meta *const *metas, size_t k);
 
 /* ---- reading ---- */
 

@@ -178,22 +178,14 @@ void sink_close(struct sink *s)
 
 qev_meta *sink_merged_meta(qev_reader **readers, size_t k)
 {
-    qev_meta *m = qev_meta_dup(qev_reader_meta(readers[0]));
+    const qev_meta **metas = malloc((k ? k : 1) * sizeof *metas);
+    if (!metas)
+        cli_die(NULL, "out of memory");
+    for (size_t i = 0; i < k; i++)
+        metas[i] = qev_reader_meta(readers[i]);
+    qev_meta *m = qev_meta_merged(metas, k);
+    free(metas);
     if (!m)
         cli_die(NULL, "out of memory");
-    uint8_t all = 0;
-    for (size_t i = 0; i < k; i++) {
-        const qev_meta *mi = qev_reader_meta(readers[i]);
-        uint8_t f = 0;
-        qev_meta_fields(mi, &f);
-        all |= f;
-        for (size_t j = 0; i > 0 && j < qev_meta_provenance_count(mi); j++)
-            qev_meta_add_provenance(m, qev_meta_provenance(mi, j));
-    }
-    char names[64];
-    qev_fields_string(all, names, sizeof names);
-    if (all)
-        qev_meta_set(m, "fields", names);
-    qev_meta_setf(m, "merged_inputs", "%zu", k);
     return m;
 }

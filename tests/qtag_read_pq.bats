@@ -1111,3 +1111,18 @@ EOF
     assert_output ''
     assert_regex "$stderr" "qtag-read: --format: unknown format 'nope' \\(see --list-formats\\)"
 }
+
+@test "--merge of a T2 and a T3 file: the union of their fields, differing keys marked" {
+    python3 "$QPIPE_TOP/tests/make_pq.py" ptu a.ptu hh2-t2 "p 0 10"
+    python3 "$QPIPE_TOP/tests/make_pq.py" ptu b.ptu hh2-t3 "p 0 1 1" --global-res 1e-7 --res 4e-12
+    run --separate-stderr qtag-read --merge -o m.qev a.ptu b.ptu
+    assert_success
+    assert_equal "$stderr" ''
+    # T2: timetag 10 at 1 ps; T3: nsync 1 x 100000 ps + dtime 1 x 4 ps
+    run --separate-stderr qcat m.qev
+    assert_output "$(printf 'time_ps\tchannel\tkind\tmicro\tvalue\n10\t1\tphoton\t-\t-\n100004\t1\tphoton\t1\t-')"
+    run --separate-stderr qcat -H m.qev
+    assert_line 'fields=micro,value'
+    assert_line 'resolution_ps=(differs between the merged inputs)'
+    assert_line 'merged_inputs=2'
+}
