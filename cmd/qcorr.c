@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib.h"
 #include "cli.h"
 #include "coinc.h"
 #include "corrhist.h"
@@ -37,6 +38,8 @@ static const char usage[] =
     "  -w, --window=T         full width of the coincidence window, both ends\n"
     "                         included (default 1ns)\n"
     "  -d, --delay=CH:T       delay of channel CH: its times count as t - T (repeat)\n"
+    "      --cal=FILE         the delays of a calibration file (qcal(5)); --delay\n"
+    "                         overrides a channel's\n"
     "  -C, --channels=LIST    coinc: channels that take part (default: all photons)\n"
     "      --min-fold=N       coinc: channels a group must span (default 2)\n"
     "      --group-time=WHICH coinc --collapse: first, last or mean of the group\n"
@@ -77,6 +80,7 @@ enum {
     OPT_ACCIDENTALS,
     OPT_DARK,
     OPT_PROM,
+    OPT_CAL,
 };
 enum output_form { FORM_TSV, FORM_JSON, FORM_SVG, FORM_PARTIAL, FORM_PROM };
 #define MAX_PAIRS 16
@@ -91,6 +95,9 @@ struct corr_opts {
     /* coincidences */
     int64_t window, delayed, every;
     int64_t delay[65536];
+    uint8_t delay_given[65536];
+    const char *cal;
+    uint64_t cal_fingerprint;
     uint8_t takes_part[65536];
     int channels_set, collapse;
     unsigned min_fold;
@@ -153,6 +160,7 @@ static void add_delay(struct corr_opts *o, const char *arg)
     if (*end != ':')
         cli_usage_error("--delay: '%s' is not CH:T", arg);
     o->delay[ch] = cli_time("--delay", end + 1);
+    o->delay_given[ch] = 1;
 }
 
 static void add_dark(struct corr_opts *o, const char *arg)
@@ -236,6 +244,7 @@ static void tool_option(struct corr_opts *o, int c, int *form_set)
     case OPT_ACC_DELAY: o->sp.accidental_delay = cli_time("--accidental-delay", optarg); break;
     case OPT_ACCIDENTALS: o->sp.use = parse_estimate(optarg); break;
     case OPT_DARK: add_dark(o, optarg); break;
+    case OPT_CAL: o->cal = optarg; break;
     case 'e': o->every = cli_time("--every", optarg); break;
     default: cli_common_option(c, usage);
     }
@@ -287,6 +296,7 @@ static void parse_args(int argc, char **argv, struct corr_opts *o)
         {"accidental-delay", required_argument, NULL, OPT_ACC_DELAY},
         {"accidentals", required_argument, NULL, OPT_ACCIDENTALS},
         {"dark", required_argument, NULL, OPT_DARK},
+        {"cal", required_argument, NULL, OPT_CAL},
         {"every", required_argument, NULL, 'e'},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
@@ -295,6 +305,37 @@ static void parse_args(int argc, char **argv, struct corr_opts *o)
     while ((c = getopt_long(argc, argv, "p:b:r:jo:w:d:C:e:hV", longopts, NULL)) != -1)
         tool_option(o, c, &form_set);
     check_args(o);
+}
+
+/* The delays of --cal for the channels --delay did not set. */
+static void load_cal(struct corr_opts *o)
+{
+    static int64_t delay[65536];
+    static uint8_t set[65536];
+    FILE *f = fopen(o->cal, "r");
+    if (!f)
+        cli_die(o->cal, "cannot open: %s", strerror(errno));
+    qev_calib *c = qev_calib_new();
+    if (!c)
+        cli_die(NULL, "out of memory");
+    int rc = qev_calib_read(c, f, o->cal);
+    fclose(f);
+    if (rc != QEV_OK || qev_calib_delays(c, delay, set) < 0)
+        cli_die(NULL, "%s", qev_calib_error(c));
+    for (size_t ch = 0; ch < 65536; ch++)
+        if (set[ch] && !o->delay_given[ch])
+            o->delay[ch] = delay[ch];
+    o->cal_fingerprint = qev_calib_fingerprint(c);
+    qev_calib_free(c);
+}
+
+/* Delays from a calibration that qcal apply already applied would count twice. */
+static void check_cal(const struct corr_opts *o, const qev_reader *r)
+{
+    int any;
+    if (o->cal && qev_calib_applied(qev_reader_meta(r), o->cal_fingerprint, &any))
+        cli_die(qev_reader_name(r), "qcal apply applied %s to this stream already; drop --cal",
+                o->cal);
 }
 
 static int is_stats(const qev_partial *p) { return qev_partial_get(p, "window_ps", NULL) != NULL; }
@@ -456,6 +497,7 @@ static void series_add(struct series *s, const qev_event *ev, size_t n, const qe
 static void run_stats(struct corr_opts *o, const char *path)
 {
     qev_reader *r = cli_reader(path);
+    check_cal(o, r);
     owned_interval(o, qev_reader_meta(r));
     stats_params(o, r);
     int64_t half = qev_stats_reach(&o->sp, o->npairs);
@@ -548,6 +590,7 @@ static void run_coinc(struct corr_opts *o, const char *path)
     static int64_t delay[65536];
     static uint8_t photons[65536];
     qev_reader *r = cli_reader(path);
+    check_cal(o, r);
     struct qev_coinc_opts co = {o->window, o->min_fold, delay,
                                 o->channels_set ? o->takes_part : photons, o->collapse,
                                 o->group_time, o->collapse_channel};
@@ -641,6 +684,10 @@ int main(int argc, char **argv)
     parse_args(argc - 1, argv + 1, &o);
     int operands = argc - 1 - optind;
     char **files = argv + 1 + optind;
+    if (o.cal && (which == 0 || which == 3))
+        cli_usage_error("--cal is for qcorr coinc and qcorr stats");
+    if (o.cal)
+        load_cal(&o);
     if (which == 3) {
         run_merge(&o, files, operands);
         cli_exit(CLI_OK);
