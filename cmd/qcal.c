@@ -971,7 +971,7 @@ static void run_dark(const struct opts *o, const char *path)
 /* ---- dead time ---- */
 
 struct interval_state {
-    int64_t last;
+    int64_t last, first;
     uint64_t intervals;
     qcal_smallest small;
 };
@@ -994,7 +994,7 @@ static void run_deadtime(const struct opts *o, const char *path)
                 s = st[ch] = calloc(1, sizeof *s);
                 if (!s || qcal_smallest_init(&s->small, keep) != QEV_OK)
                     cli_die(NULL, "out of memory");
-                s->last = ev[i].t;
+                s->last = s->first = ev[i].t;
                 continue;
             }
             int64_t d = ev[i].t - s->last;
@@ -1010,9 +1010,9 @@ static void run_deadtime(const struct opts *o, const char *path)
     char comment[400];
     snprintf(comment, sizeof comment,
              "qcal deadtime: tau = 2 d(%ld) - d(%ld) from the shortest intervals d(i) between "
-             "photons of a channel; sigma^2 = 2 k g^2 + r^2/12, g = (d(%ld) - d(1))/%ld, r = %" PRId64
-             " ps",
-             o->rank, 2 * o->rank, 2 * o->rank, 2 * o->rank - 1, res_ps);
+             "photons of a channel; sigma^2 = 2 k g^2 + r^2/12, g = (mean interval - tau) / "
+             "intervals, k = %ld, r = %" PRId64 " ps",
+             o->rank, 2 * o->rank, o->rank, res_ps);
     section_start(c, "deadtime", comment, qev_reader_name(r));
     setn(c, (double)o->rank, NAN, "", "deadtime.rank");
     for (size_t ch = 0; ch < 65536; ch++) {
@@ -1021,7 +1021,10 @@ static void run_deadtime(const struct opts *o, const char *path)
         size_t m;
         double tau, sigma;
         const int64_t *d = qcal_smallest_sorted(&st[ch]->small, &m);
-        if (qcal_deadtime(d, m, (size_t)o->rank, res_ps, &tau, &sigma) == QEV_OK) {
+        struct interval_state *s = st[ch];
+        double mean = s->intervals ? (double)(s->last - s->first) / (double)s->intervals : 0;
+        if (qcal_deadtime(d, m, (size_t)o->rank, res_ps, s->intervals, mean, &tau, &sigma) ==
+            QEV_OK) {
             setn(c, tau, sigma, "ps", "deadtime.%zu", ch);
             setn(c, (double)st[ch]->intervals, NAN, "", "deadtime.%zu.intervals", ch);
         } else {
@@ -1371,13 +1374,21 @@ static void compare(const qev_calib *a, const qev_calib *b, const char *key, str
         ch->per_day = ch->change / ((double)(tb - ta) / 86400);
 }
 
+static void format_value(char *buf, size_t cap, double v, const char *unit, int sign)
+{
+    if (!isfinite(v))
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, sign ? "%+.6g%s%s" : "%.6g%s%s", v, *unit ? " " : "", unit);
+}
+
 static void print_change(FILE *f, const struct change *c, int json, int *first)
 {
     const char *what = !c->old ? "added" : !c->new ? "removed" : "changed";
     if (json) {
         fprintf(f, "%s{\"key\":", *first ? "" : ",");
         report_json_string(f, c->key);
-        fprintf(f, ",\"status\":\"%s\",\"old\":", c->numeric ? "numeric" : what);
+        fprintf(f, ",\"status\":\"%s\",\"old\":", what);
         c->old ? report_json_string(f, c->old) : (void)fputs("null", f);
         fputs(",\"new\":", f);
         c->new ? report_json_string(f, c->new) : (void)fputs("null", f);
@@ -1386,11 +1397,14 @@ static void print_change(FILE *f, const struct change *c, int json, int *first)
         json_num(f, "sigmas", c->sigmas, 1);
         fputc('}', f);
     } else if (c->numeric) {
-        const char *u = qev_calib_unit_name(c->dim);
-        fprintf(f, "%-28s %+14.6g %-3s %+14.6g %-3s/day %10.3g sigma\n", c->key, c->change, u,
-                c->per_day, u, c->sigmas);
+        char change[48], per_day[48], sigmas[32], unit[16];
+        snprintf(unit, sizeof unit, "%s/d", qev_calib_unit_name(c->dim));
+        format_value(change, sizeof change, c->change, qev_calib_unit_name(c->dim), 1);
+        format_value(per_day, sizeof per_day, c->per_day, unit, 1);
+        format_value(sigmas, sizeof sigmas, c->sigmas, "", 0);
+        fprintf(f, "%-32s %18s %20s %8s\n", c->key, change, per_day, sigmas);
     } else {
-        fprintf(f, "%-28s %s: %s -> %s\n", c->key, what, c->old ? c->old : "-",
+        fprintf(f, "%-32s %s: %s -> %s\n", c->key, what, c->old ? c->old : "-",
                 c->new ? c->new : "-");
     }
     *first = 0;
@@ -1424,7 +1438,7 @@ static void run_diff(const struct opts *o, char **paths, int n)
     if (o->json)
         fputs("{\"changes\":[", f);
     else
-        fprintf(f, "%-28s %18s %22s %16s\n", "parameter", "change", "per day", "significance");
+        fprintf(f, "%-32s %18s %20s %8s\n", "parameter", "change", "per day", "sigma");
     for (size_t i = 0; i < qev_calib_count(a); i++)
         diff_one(o, f, a, b, qev_calib_key(a, i), &first, &worst, &buf);
     for (size_t i = 0; i < qev_calib_count(b); i++)

@@ -241,15 +241,14 @@ const int64_t *qcal_smallest_sorted(qcal_smallest *s, size_t *n)
     return s->v;
 }
 
-int qcal_deadtime(const int64_t *d, size_t n, size_t k, int64_t resolution, double *tau,
-                  double *sigma)
+int qcal_deadtime(const int64_t *d, size_t n, size_t k, int64_t resolution,
+                  uint64_t intervals, double mean, double *tau, double *sigma)
 {
-    if (k < 1 || n < 2 * k)
+    if (k < 1 || n < 2 * k || intervals < n)
         return QEV_EINVAL;
-    double dk = (double)d[k - 1], d2k = (double)d[2 * k - 1];
-    double g = (d2k - (double)d[0]) / (double)(2 * k - 1);
     double r = (double)(resolution > 0 ? resolution : 1);
-    *tau = 2 * dk - d2k;
+    *tau = 2 * (double)d[k - 1] - (double)d[2 * k - 1];
+    double g = fmax(mean - *tau, 0) / (double)intervals;
     *sigma = sqrt(2 * (double)k * g * g + (r > 1 ? r * r / 12 : 0));
     return QEV_OK;
 }

@@ -49,14 +49,14 @@ void qcal_smallest_add(qcal_smallest *s, int64_t x);
 const int64_t *qcal_smallest_sorted(qcal_smallest *s, size_t *n);
 
 /* Dead time from the smallest intervals d_(1) <= ... <= d_(2k) of N
- * intervals. Above a non-paralysable dead time tau the intervals of a
- * Poisson input are tau + Exp(lambda), so the spacings of the lowest order
+ * intervals of mean m. Above a non-paralysable dead time tau the intervals of
+ * a Poisson input are tau + Exp(lambda), so the spacings of the lowest order
  * statistics are independent exponentials of mean g = 1/(N lambda):
  * tau = 2 d_(k) - d_(2k) is unbiased (k - 1 shorter glitches do not move
- * it), with variance 2 k g^2; g is estimated from (d_(2k) - d_(1))/(2k - 1).
- * The quantum r adds r^2/12. QEV_EINVAL with fewer than 2k intervals. */
-int qcal_deadtime(const int64_t *sorted, size_t n, size_t k, int64_t resolution, double *tau,
-                  double *sigma);
+ * it), with variance 2 k g^2, and g = (m - tau) / N. The quantum r adds
+ * r^2/12. QEV_EINVAL with fewer than 2k intervals. */
+int qcal_deadtime(const int64_t *sorted, size_t n, size_t k, int64_t resolution,
+                  uint64_t intervals, double mean, double *tau, double *sigma);
 
 /* ---- hot pixels ---- */
 

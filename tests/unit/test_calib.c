@@ -256,15 +256,19 @@ static void test_find_peak(void)
 static void test_deadtime(void)
 {
     /* d(i) = 1000 + 5 (i - 1): k = 10 gives 2 d(10) - d(20) = 2*1045 - 1095 =
-     * 995; g = (1095 - 1000)/19 = 5, sigma = sqrt(2 * 10 * 25) */
+     * 995; 200 intervals of mean 1995 give g = (1995 - 995)/200 = 5, sigma =
+     * sqrt(2 * 10 * 25); a 4 ps quantum adds 16/12 */
     int64_t d[20];
     for (int i = 0; i < 20; i++)
         d[i] = 1000 + 5 * i;
     double tau, sigma;
-    tap_is_i64(qcal_deadtime(d, 20, 10, 1, &tau, &sigma), QEV_OK, "dead time");
+    tap_is_i64(qcal_deadtime(d, 20, 10, 1, 200, 1995, &tau, &sigma), QEV_OK, "dead time");
     tap_near(tau, 995, 1e-12, "2 d(k) - d(2k)");
     tap_near(sigma, sqrt(500), 1e-12, "sigma sqrt(2k) g");
-    tap_is_i64(qcal_deadtime(d, 19, 10, 1, &tau, &sigma), QEV_EINVAL, "too few intervals");
+    qcal_deadtime(d, 20, 10, 4, 200, 1995, &tau, &sigma);
+    tap_near(sigma, sqrt(500 + 16.0 / 12), 1e-12, "the quantum's share");
+    tap_is_i64(qcal_deadtime(d, 19, 10, 1, 200, 1995, &tau, &sigma), QEV_EINVAL,
+               "too few intervals");
     qcal_smallest s;
     qcal_smallest_init(&s, 4);
     int64_t in[] = {50, 7, 9, 100, 3, 8, 2, 60};
