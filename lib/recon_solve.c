@@ -391,7 +391,7 @@ int qev_solve_tv(qev_recon_op *op, const double *b, const qev_recon_params *p, d
     qev_recon_scale s;
     if (qev_recon_scale_of(op, b, &s) != QEV_OK || !tv_alloc(&t))
         return out_of_memory(why, cap);
-    info->lambda = p->lambda >= 0 ? p->lambda : 0.02;
+    info->lambda = p->lambda >= 0 ? p->lambda : 0.05;
     t.lambda = info->lambda_abs = info->lambda * s.l_perp * s.level;
     t.rho = 0.1 * (s.l_perp > 0 ? s.l_perp : 1);
     qev_op_adjoint(op, b, t.atb);
