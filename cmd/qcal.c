@@ -1580,6 +1580,21 @@ static void drain(struct sink *s, qcal_shift *sh)
         sink_events(s, out, m);
 }
 
+/* Ends an output segment: what is waiting, and the masked count. */
+static void end_segment(struct sink *s, qcal_shift *sh, uint64_t *masked_before)
+{
+    qcal_shift_finish(sh);
+    drain(s, sh);
+    qev_meta *closing = qev_meta_new();
+    if (!closing)
+        cli_die(NULL, "out of memory");
+    qev_meta_setf(closing, "calibration_events_masked", "%" PRIu64,
+                  qcal_shift_masked(sh) - *masked_before);
+    *masked_before = qcal_shift_masked(sh);
+    sink_closing(s, closing);
+    qev_meta_free(closing);
+}
+
 static void run_apply(const struct opts *o, char **paths, int n)
 {
     if (n < 1 || n > 2)
@@ -1592,13 +1607,11 @@ static void run_apply(const struct opts *o, char **paths, int n)
     struct sink *s = sink_open(SINK_QEV, o->output, o->level);
     const qev_event *ev;
     long k;
-    uint64_t segments = 0;
+    uint64_t segments = 0, masked = 0;
     while ((k = qev_read(r, &ev)) >= 0) {
         if (qev_reader_stats(r).segments != segments) { /* a new header */
-            if (segments++) {
-                qcal_shift_finish(ap.shift);
-                drain(s, ap.shift);
-            }
+            if (segments++)
+                end_segment(s, ap.shift, &masked);
             qev_meta *m = applied_meta(o, &ap, r);
             sink_segment(s, m, NULL);
             qev_meta_free(m);
@@ -1608,14 +1621,8 @@ static void run_apply(const struct opts *o, char **paths, int n)
         drain(s, ap.shift);
     }
     cli_check_read(r, k);
-    qcal_shift_finish(ap.shift);
-    drain(s, ap.shift);
-    qev_meta *closing = qev_meta_new();
-    if (!closing)
-        cli_die(NULL, "out of memory");
-    qev_meta_setf(closing, "calibration_events_masked", "%" PRIu64, qcal_shift_masked(ap.shift));
-    sink_closing(s, closing);
-    qev_meta_free(closing);
+    if (segments)
+        end_segment(s, ap.shift, &masked);
     sink_close(s);
     cli_reader_close(r);
     qcal_shift_free(ap.shift);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define MAX_HIST_BINS (1 << 18)
-#define PREDICT_POINTS 32
+#define PREDICT_POINTS 4 /* few, so that a change of drift is followed at once */
 
 struct window {
     int64_t start, end, in_from, in_to;

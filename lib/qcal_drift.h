@@ -2,7 +2,7 @@
  *
  * The run is cut into windows of the reference channel's time. In each, the
  * events of the other channel are first corrected by a prediction of the
- * delay, tau(t) = a + b t, from a straight-line fit to the latest windows
+ * delay, tau(t) = a + b t, from a straight-line fit to the last four windows
  * (qcal_shift does this and keeps the order), so that the peak stays near
  * zero even when a drift of ppm carries it far over a long run. The residual
  * peak of the window's histogram gives its delay to sub-bin precision

@@ -225,12 +225,15 @@ static int centroid_index(const uint64_t *h, size_t n, int64_t first, double mu,
     w = window_moments(h, lo, hi, bg, mu);
     if (w.s > 0)
         report(out, &w, mu, s, bg, lo, hi, first, o);
+    /* a window cut by the end of the histogram misses part of the peak */
+    out->at_edge |= lo == 0 || hi == last;
     return QEV_OK;
 }
 
 int qcal_centroid(const uint64_t *h, size_t n, int64_t first, double mu, double s, double bg,
                   const qcal_peak_opts *o, qcal_peak *out)
 {
+    memset(out, 0, sizeof *out);
     if (!h || n == 0 || o->bin < 1 || !(o->k > 0))
         return QEV_EINVAL;
     double b = (double)o->bin;
@@ -262,7 +265,7 @@ int qcal_find_peak(const uint64_t *h, size_t n, int64_t first, const qcal_peak_o
     out->snr = coarse.snr;
     out->coarse_delay = (double)first + coarse.coarse_delay * (double)o->bin + bin_offset(o->bin);
     out->replicas = coarse.replicas;
-    out->at_edge = coarse.at_edge;
+    out->at_edge |= coarse.at_edge;
     return rc;
 }
 

@@ -35,7 +35,7 @@ typedef struct qcal_peak_opts {
 
 typedef struct qcal_peak {
     int found;           /* a centroid with positive net counts */
-    int at_edge;         /* the coarse peak touches the end of the range */
+    int at_edge;         /* the peak or its window touches the end of the range */
     double delay;        /* ps */
     double sigma_delay;  /* ps */
     double width;        /* sd of the peak, ps */
