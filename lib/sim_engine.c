@@ -325,6 +325,8 @@ static void det_init(qev_sim *s, struct sim_lane *L, int ch)
 
 static const int port_channel[SIM_PORTS] = {1, 2, 0, 0};
 
+static int cand_reserve(struct sim_lane *L, size_t more);
+
 static int lane_init(qev_sim *s, struct sim_lane *L, int tagger)
 {
     const qev_sim_config *c = &s->c;
@@ -353,7 +355,7 @@ static int lane_init(qev_sim *s, struct sim_lane *L, int tagger)
             L->jitter_any |= d->jitter > 0 || d->tail_mean > 0;
         }
     }
-    if (sim_source_init(&L->src, c, &s->zig, s->start_ps))
+    if (sim_source_init(&L->src, c, &s->zig, s->start_ps) || cand_reserve(L, 1))
         return sim_fail(s, QEV_ENOMEM, "out of memory");
     L->neg_bound = L->src.neg_spread + jitter_bound;
     L->T = s->start_ps;
@@ -709,7 +711,8 @@ static int lane_process(qev_sim *s, struct sim_lane *L, int64_t P)
         if (dead_time_pass(s, L, &e))
             return QEV_ENOMEM;
     }
-    memmove(L->cand, L->cand + i, (n - i) * sizeof *L->cand);
+    if (i && n > i)
+        memmove(L->cand, L->cand + i, (n - i) * sizeof *L->cand);
     L->ncand = n - i;
     return QEV_OK;
 }
