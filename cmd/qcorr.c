@@ -32,7 +32,8 @@ static const char usage[] =
     "      --edge             add g2 corrected for the edges of the record\n"
     "      --duration=T       normalise with this duration instead of the data's span\n"
     "      --own=FROM:TO      count singles and pairs whose earlier event lies in\n"
-    "                         [FROM, TO), for shards that overlap by the range\n"
+    "                         [FROM, TO), for shards that overlap by the range plus\n"
+    "                         one bin (the outer bins reach half a bin past the range)\n"
     "\n"
     "qcorr coinc (writes a QEV stream of coincidence groups) and qcorr stats:\n"
     "  -w, --window=T         full width of the coincidence window, both ends\n"
@@ -628,34 +629,13 @@ static void run_coinc(struct corr_opts *o, const char *path)
 
 /* ---- merge ---- */
 
-static qev_partial *load_partial(const char *path)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char why[200];
-    if (!f)
-        cli_die(path, "cannot open: %s", strerror(errno));
-    qev_partial *p = qev_partial_read(f, why, sizeof why);
-    if (f != stdin)
-        fclose(f);
-    int bad = !p || (is_stats(p) ? qev_stats_partial_check(p, why, sizeof why)
-                                 : qev_hist_partial_check(p, why, sizeof why)) != QEV_OK;
-    if (bad)
-        cli_die(path, "%s", why);
-    return p;
-}
-
 static void run_merge(struct corr_opts *o, char **paths, int n)
 {
-    if (n == 0)
-        cli_usage_error("qcorr merge needs partial results");
-    qev_partial *sum = load_partial(paths[0]);
-    for (int i = 1; i < n; i++) {
-        qev_partial *p = load_partial(paths[i]);
-        char why[200];
-        if (qev_partial_merge(sum, p, why, sizeof why) != QEV_OK)
-            cli_die(paths[i], "%s", why);
-        qev_partial_free(p);
-    }
+    qev_partial *sum = cli_merge_partials(paths, n);
+    char why[200];
+    if ((is_stats(sum) ? qev_stats_partial_check(sum, why, sizeof why)
+                       : qev_hist_partial_check(sum, why, sizeof why)) != QEV_OK)
+        cli_die(paths[0], "%s", why);
     write_result(o, sum, "merged");
     qev_partial_free(sum);
 }

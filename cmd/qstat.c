@@ -154,20 +154,6 @@ static qev_partial *scan_input(const char *path, struct stat_result *res, qev_se
     return p;
 }
 
-static qev_partial *load_partial(const char *path)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char why[200];
-    if (!f)
-        cli_die(path, "cannot open: %s", strerror(errno));
-    qev_partial *p = qev_partial_read(f, why, sizeof why);
-    if (f != stdin)
-        fclose(f);
-    if (!p)
-        cli_die(path, "%s", why);
-    return p;
-}
-
 /* The report's view of the statistics, rebuilt from the partial result so
  * that one run and merged shards print the same. */
 static void fill_result(struct stat_result *res, const qev_partial *p, const char *where)
@@ -181,19 +167,6 @@ static void fill_result(struct stat_result *res, const qev_partial *p, const cha
         res->ok = 0;
         snprintf(res->error, sizeof res->error, "a shard was damaged");
     }
-}
-
-static qev_partial *merged_partials(char **paths, int n)
-{
-    qev_partial *sum = load_partial(paths[0]);
-    for (int i = 1; i < n; i++) {
-        qev_partial *p = load_partial(paths[i]);
-        char why[200];
-        if (qev_partial_merge(sum, p, why, sizeof why) != QEV_OK)
-            cli_die(paths[i], "%s", why);
-        qev_partial_free(p);
-    }
-    return sum;
 }
 
 static int stream_passes_check(const struct stat_result *r)
@@ -260,7 +233,7 @@ static int plot_rates(const struct qstat_opts *o, const char *path, FILE *out)
 static int run_merge(const struct qstat_opts *o, char **paths, int n, FILE *out)
 {
     struct stat_result res = {0};
-    qev_partial *p = merged_partials(paths, n);
+    qev_partial *p = cli_merge_partials(paths, n);
     res.ok = 1;
     res.merged = 1;
     res.source = o->label ? o->label : "merged";

@@ -1,5 +1,6 @@
 /* The command-line plumbing: messages, exits, numbers, inputs and outputs. */
 #include "cli.h"
+#include "partial.h"
 #include "units.h"
 
 #include <errno.h>
@@ -412,6 +413,35 @@ void cli_add_provenance(qev_meta *m)
         used = append_arg(cmd, used, sizeof line - (size_t)n, saved_argv[i]);
     if (qev_meta_add_provenance(m, line) != QEV_OK)
         cli_die(NULL, "out of memory");
+}
+
+static qev_partial *load_partial(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char why[200];
+    if (!f)
+        cli_die(path, "cannot open: %s", strerror(errno));
+    qev_partial *p = qev_partial_read(f, why, sizeof why);
+    if (f != stdin)
+        fclose(f);
+    if (!p)
+        cli_die(path, "%s", why);
+    return p;
+}
+
+qev_partial *cli_merge_partials(char **paths, int n)
+{
+    if (n < 1)
+        cli_usage_error("needs partial results to merge");
+    qev_partial *sum = load_partial(paths[0]);
+    for (int i = 1; i < n; i++) {
+        qev_partial *p = load_partial(paths[i]);
+        char why[200];
+        if (qev_partial_merge(sum, p, why, sizeof why) != QEV_OK)
+            cli_die(paths[i], "%s", why);
+        qev_partial_free(p);
+    }
+    return sum;
 }
 
 qev_writer *cli_writer(int fd, const qev_meta *meta, int level)

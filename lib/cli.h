@@ -69,6 +69,10 @@ const char *cli_output_temp_path(void);
 void cli_set_provenance(int on);
 /* Adds this tool's provenance line to m. */
 void cli_add_provenance(qev_meta *m);
+/* Reads partial results ("-" is stdin) and merges them; exits 1 with the file
+ * and the reason when one is unreadable or does not fit the others. */
+struct qev_partial *cli_merge_partials(char **paths, int n);
+
 qev_writer *cli_writer(int fd, const qev_meta *meta, int level);
 /* Exits 1 with the writer's error when rc is one. */
 void cli_check_write(qev_writer *w, int rc);
