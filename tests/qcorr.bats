@@ -694,9 +694,11 @@ merge_shards() {
     assert_same_file whole m3
 }
 
-@test "merge: pairs at the far edges of the outer bins need the overlap of range + bin" {
-    # b = 100, range 1 ns: bins reach from -1050 to +1049 ps. Shard 0 owns
-    # [0, 1 us); its last events pair with events 1049 and 1050 ps later.
+@test "merge: pairs at the far edges of the outer bins, with the overlap --help gives" {
+    # qcorr --help: shards "overlap by the range plus one bin". b = 100, range
+    # 1 ns: bins reach from -1050 to +1049 ps. Shard 0 owns [0, 1 us); its last
+    # events pair with events 1049 and 1050 ps later.
+    qcorr --help | grep -q 'overlap by the range plus$' || fail "--help no longer says range plus one bin"
     printf '%s\n' '999998 1' '999999 2' '1001047 2' '1001049 1' '2000000 1' | raw16_file edge.raw
     qtag-read --format raw16 -o edge.qev edge.raw
     QOPTS=(-p 1:2 -b 100ps -r 1ns)
@@ -709,17 +711,4 @@ merge_shards() {
     # The exact reach, K b + floor(b/2) = 1050 ps, is enough.
     merge_shards edge.qev 1050 m2 0 1000000 5000000
     assert_same_file whole m2
-}
-
-@test "merge: shards overlapping by the range plus one bin, as qcorr --help says, give the single run" {
-    # qcorr --help: "--own ... for shards that overlap by the range plus one
-    # bin": the outer bins reach half a bin beyond the range.
-    printf '%s\n' '999998 1' '999999 2' '1001047 2' '1001049 1' '2000000 1' | raw16_file edge.raw
-    qtag-read --format raw16 -o edge.qev edge.raw
-    QOPTS=(-p 1:2 -b 100ps -r 1ns)
-    MOPTS=()
-    qcorr hist "${QOPTS[@]}" -o whole edge.qev
-    merge_shards edge.qev 1100 m2 0 1000000 5000000
-    assert_same_file whole m2
-    qcorr --help | grep -q 'overlap by the range plus'
 }
