@@ -36,7 +36,7 @@ struct sim_array {
 };
 
 struct sim_det {
-    int used, perfect, array;
+    int used, perfect, array, jittery;
     uint8_t kind, flags;
     qev_rng rng;
     sim_prob eff, tail;
@@ -316,6 +316,7 @@ static void det_init(qev_sim *s, struct sim_lane *L, int ch)
     d->delay = p->delay_ps;
     d->dead = p->dead_ps;
     d->neg_bound = det_neg_bound(p);
+    d->jittery = d->jitter > 0 || d->tail_mean > 0;
     double dark = d->array ? s->arr.dark_total : p->dark_hz;
     d->dark_gap_ps = dark > 0 ? PS_PER_S / dark : 0;
     d->dark = (sim_clock){s->start_ps, 0};
@@ -473,7 +474,7 @@ static int lane_route(qev_sim *s, struct sim_lane *L)
     if (L->jitter_any)
         for (qev_event *restrict e = first; e < out; e++) {
             const struct sim_det *d = &L->det[e->channel];
-            if (d->jitter > 0 || d->tail_mean > 0)
+            if (d->jittery)
                 e->t += det_jitter(d, &r, &s->zig);
         }
     L->rng = r;
@@ -621,23 +622,30 @@ static int crosstalk(qev_sim *s, struct sim_lane *L, struct sim_det *d, const qe
     return heap_push(&L->ap, n);
 }
 
-static int out_push(struct sim_lane *L, const qev_event *e)
+/* Room for one more output event: the consumed head goes, or the buffer
+ * grows. */
+static int out_make_room(struct sim_lane *L)
 {
-    if (L->out_n == L->out_cap) {
-        if (L->out_head) {
-            memmove(L->out, L->out + L->out_head, (L->out_n - L->out_head) * sizeof *L->out);
-            L->out_n -= L->out_head;
-            L->out_head = 0;
-        }
-        if (L->out_n == L->out_cap) {
-            size_t cap = L->out_cap ? 2 * L->out_cap : 8192;
-            qev_event *p = realloc(L->out, cap * sizeof *p);
-            if (!p)
-                return QEV_ENOMEM;
-            L->out = p;
-            L->out_cap = cap;
-        }
+    if (L->out_head) {
+        memmove(L->out, L->out + L->out_head, (L->out_n - L->out_head) * sizeof *L->out);
+        L->out_n -= L->out_head;
+        L->out_head = 0;
     }
+    if (L->out_n == L->out_cap) {
+        size_t cap = L->out_cap ? 2 * L->out_cap : 8192;
+        qev_event *p = realloc(L->out, cap * sizeof *p);
+        if (!p)
+            return QEV_ENOMEM;
+        L->out = p;
+        L->out_cap = cap;
+    }
+    return QEV_OK;
+}
+
+static inline int out_push(struct sim_lane *L, const qev_event *e)
+{
+    if (L->out_n == L->out_cap && out_make_room(L))
+        return QEV_ENOMEM;
     L->out[L->out_n++] = *e;
     return QEV_OK;
 }
@@ -673,8 +681,6 @@ __attribute__((always_inline)) static inline int accept_click(qev_sim *s, struct
     return out_push(L, &e);
 }
 
-/* Candidates before P pass the dead time, in time order, merged with the
- * afterpulses and crosstalk due before P. */
 /* One click through the dead time of its detector (or pixel). */
 __attribute__((always_inline)) static inline int dead_time_pass(qev_sim *s, struct sim_lane *L, const qev_event *e)
 {
@@ -688,6 +694,16 @@ __attribute__((always_inline)) static inline int dead_time_pass(qev_sim *s, stru
     return accept_click(s, L, d, *e);
 }
 
+/* The same for a detector with neither pixels nor a perfect channel. */
+__attribute__((always_inline)) static inline int plain_pass(qev_sim *s, struct sim_lane *L, const qev_event *e)
+{
+    struct sim_det *d = &L->det[e->channel];
+    if (e->t < d->last + d->dead)
+        return QEV_OK;
+    d->last = e->t;
+    return accept_click(s, L, d, *e);
+}
+
 /* Candidates before P pass the dead time, in time order, merged with the
  * darks, afterpulses and crosstalk due before P (the heap). */
 static int lane_process(qev_sim *s, struct sim_lane *L, int64_t P)
@@ -698,9 +714,15 @@ static int lane_process(qev_sim *s, struct sim_lane *L, int64_t P)
         /* the candidates strictly before the heap's first, in a tight loop */
         int64_t stop = L->ap.n && L->ap.e[0].t < P ? L->ap.e[0].t : P;
         size_t heap_n = L->ap.n;
-        while (i < n && c[i].t < stop && L->ap.n == heap_n)
-            if (dead_time_pass(s, L, &c[i++]))
-                return QEV_ENOMEM;
+        if (L->general) {
+            while (i < n && c[i].t < stop && L->ap.n == heap_n)
+                if (dead_time_pass(s, L, &c[i++]))
+                    return QEV_ENOMEM;
+        } else {
+            while (i < n && c[i].t < stop && L->ap.n == heap_n)
+                if (plain_pass(s, L, &c[i++]))
+                    return QEV_ENOMEM;
+        }
         qev_event e;
         if (i < n && c[i].t < P && (!L->ap.n || !event_before(&L->ap.e[0], &c[i])))
             e = c[i++];
