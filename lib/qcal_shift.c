@@ -27,6 +27,7 @@ struct qcal_shift {
     size_t mask_n, mask_cap;
     qev_reorder *heap;
     qev_event *queue, *out, *tmp;
+    const qev_event *ready; /* the queue's prefix, or out */
     size_t qhead, qn, qcap, nout, ocap, tcap;
     int64_t last_direct, last_in;
     uint64_t seen, disorder_at, masked;
@@ -301,25 +302,49 @@ static int64_t bound(qcal_shift *s)
     return b - 2; /* rounding to the nearest ps, on either side of a knot */
 }
 
-/* Merges the queue's and the heap's events before b into out. */
+/* The first queued event at or after b (the queue is in time order). */
+static size_t queue_before(const qev_event *q, size_t n, int64_t b)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (q[mid].t < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The queue's and the heap's events before b, in time order: the queue's
+ * own prefix when the heap has none, else a merge into out. */
 static int release(qcal_shift *s, int64_t b)
 {
     size_t waiting = qev_reorder_size(s->heap);
-    if (grow(&s->tmp, &s->tcap, waiting + 1) != QEV_OK ||
-        grow(&s->out, &s->ocap, s->qn + waiting + 1) != QEV_OK)
+    if (grow(&s->tmp, &s->tcap, waiting + 1) != QEV_OK)
         return QEV_ENOMEM;
     size_t nh = qev_reorder_pop_before(s->heap, b, s->tmp, waiting), ih = 0;
     const qev_event *q = s->queue + s->qhead;
-    size_t iq = 0, nq = s->qn, o = 0;
-    while (iq < nq && q[iq].t < b) {
-        while (ih < nh && s->tmp[ih].t < q[iq].t)
-            s->out[o++] = s->tmp[ih++];
-        s->out[o++] = q[iq++];
+    size_t nq = queue_before(q, s->qn, b), iq = 0, o = 0;
+    s->qhead += nq;
+    s->qn -= nq;
+    if (nh == 0) {
+        s->ready = q;
+        s->nout = nq;
+        return QEV_OK;
     }
-    while (ih < nh)
-        s->out[o++] = s->tmp[ih++];
-    s->qhead += iq;
-    s->qn -= iq;
+    if (grow(&s->out, &s->ocap, nq + nh) != QEV_OK)
+        return QEV_ENOMEM;
+    for (; ih < nh; ih++) { /* the queue's run up to each waiting event */
+        size_t run = queue_before(q + iq, nq - iq, s->tmp[ih].t + 1);
+        memcpy(s->out + o, q + iq, run * sizeof *q);
+        o += run;
+        iq += run;
+        s->out[o++] = s->tmp[ih];
+    }
+    memcpy(s->out + o, q + iq, (nq - iq) * sizeof *q);
+    o += nq - iq;
+    s->ready = s->out;
     s->nout = o;
     return QEV_OK;
 }
@@ -339,31 +364,37 @@ static inline int correct(qcal_shift *s, qev_event *e)
     return 1;
 }
 
+/* Each event is corrected in the queue's next slot, which it keeps when it
+ * does not go back; copying whole events (never rebuilding one from its
+ * fields) keeps the loop at memory speed. */
 int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
 {
     s->nout = 0;
     if (queue_room(s, n) != QEV_OK)
         return QEV_ENOMEM;
     qev_event *q = s->queue + s->qhead;
+    size_t qn = s->qn;
     int64_t last_in = s->last_in, last_direct = s->last_direct;
     for (size_t i = 0; i < n; i++) {
-        qev_event e = ev[i];
-        if (e.t < last_in) {
+        if (ev[i].t < last_in) {
+            s->qn = qn;
             s->disorder_at = s->seen + i;
             return QEV_EINVAL;
         }
-        last_in = e.t;
-        if (!correct(s, &e)) {
+        last_in = ev[i].t;
+        qev_event *e = &q[qn];
+        *e = ev[i];
+        if (!correct(s, e)) {
             s->masked++;
-            continue;
-        }
-        if (e.t >= last_direct) {
-            q[s->qn++] = e;
-            last_direct = e.t;
-        } else if (qev_reorder_push(s->heap, &e) != QEV_OK) {
+        } else if (e->t >= last_direct) {
+            last_direct = e->t;
+            qn++;
+        } else if (qev_reorder_push(s->heap, e) != QEV_OK) {
+            s->qn = qn;
             return QEV_ENOMEM;
         }
     }
+    s->qn = qn;
     s->seen += n;
     s->last_in = last_in;
     s->last_direct = last_direct;
@@ -382,7 +413,7 @@ int qcal_shift_finish(qcal_shift *s)
 
 size_t qcal_shift_ready(qcal_shift *s, const qev_event **ev)
 {
-    *ev = s->out;
+    *ev = s->ready;
     return s->nout;
 }
 
