@@ -455,3 +455,28 @@ $g2
     assert_equal "$(meta_value out.qev coincidence_events_in)" 0
     assert_equal "$(meta_value out.qev coincidence_groups)" 0
 }
+
+@test "--cal: delays from a calibration file, rounded to ps; --delay overrides; applied once" {
+    IN=$BATS_FILE_TMPDIR/rand.qev
+    printf '%s\n' 'qpipe-calibration 1' 'delay.reference = 1' 'delay.2 = 5000.4 ps +- 0.3 ps' \
+        'delay.3 = -1.4996 ns +- 0.2 ps' >run.cal
+    REF_ARGS=(1000 2 photons 2:5000,3:-1500 0)
+    check_coinc -w 1ns --cal run.cal
+    REF_ARGS=(1000 2 photons 2:4000,3:-1500 0)
+    check_coinc -w 1ns --cal run.cal -d 2:4ns
+    # stats takes d = delay_B - delay_A from it.
+    run --separate-stderr qcorr stats -p 3:2 --cal run.cal --json "$IN"
+    assert_success
+    assert_output --partial '"delay_ps":6500,'
+    # A stream that qcal apply corrected with the same file is refused.
+    qcal apply run.cal "$IN" -o applied.qev
+    rm -f out.qev
+    run --separate-stderr qcorr coinc --cal run.cal -o out.qev applied.qev
+    assert_failure 1
+    assert_equal "$stderr" "qcorr: applied.qev: qcal apply applied run.cal to this stream already; drop --cal"
+    [ ! -e out.qev ] || fail "out.qev was left behind"
+    printf '%s\n' 'qpipe-calibration 1' 'delay.2 = soon' >bad.cal
+    run --separate-stderr qcorr coinc --cal bad.cal -o out.qev "$IN"
+    assert_failure 1
+    assert_regex "$stderr" '^qcorr: .*delay\.2 = soon is not a delay'
+}
