@@ -1031,6 +1031,8 @@ static const char *g2_formula(enum qev_sim_setup setup)
     case QEV_SIM_THERMAL: return "1 + exp(-rate |tau|)";
     case QEV_SIM_EMITTER: return "1 - exp(-rate |tau|)";
     case QEV_SIM_COHERENT: return "1";
+    case QEV_SIM_SPDC:
+    case QEV_SIM_GHOST: return "peak of the pairs: g2_0 = 1 + C / (R1 R2 sqrt(2 pi) peak_sigma)";
     default: return "";
     }
 }

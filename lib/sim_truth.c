@@ -129,4 +129,10 @@ void qev_sim_expected(const qev_sim *s, int64_t window_ps, qev_sim_truth *t)
     t->peak_sigma_ps = sqrt(c->det[1].jitter_ps * c->det[1].jitter_ps + c->det[2].jitter_ps * c->det[2].jitter_ps);
     t->peak_delay_ps = c->det[2].delay_ps - c->det[1].delay_ps;
     g2_params(c, t);
+    /* pairs: the cross-correlation peak over the flat accidentals, for bins
+     * narrow against the peak */
+    if ((c->setup == QEV_SIM_SPDC || c->setup == QEV_SIM_GHOST) && t->peak_sigma_ps > 0 &&
+        t->singles_hz[1] > 0 && t->singles_hz[2] > 0)
+        t->g2_zero = 1 + t->coincidence_hz / (t->singles_hz[1] * t->singles_hz[2] *
+                                              sqrt(2 * M_PI) * t->peak_sigma_ps / PS_PER_S);
 }

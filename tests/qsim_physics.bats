@@ -286,6 +286,8 @@ assert near(t["coincidence_hz"], 180000)
 assert near(t["accidental_hz"], 605000 * 320000 * 2e-9)
 assert near(t["peak_sigma_ps"], 50)
 assert t["window_ps"] == 2000 and t["setup"] == "spdc"
+import math
+assert near(t["g2"]["g2_0"], 1 + 180000 / (605000 * 320000 * math.sqrt(2 * math.pi) * 50e-12)), t["g2"]
 EOF
 }
 
