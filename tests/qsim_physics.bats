@@ -559,3 +559,22 @@ PY
     assert_failure 1
     assert_regex "$stderr" 'not a stack of 2x2 patterns'
 }
+
+@test "truth JSON: the g2 of thermal, coherent and emitter light" {
+    qsim thermal -r 2M --coherence-time 4ns --split 0.25 -d 1ms --truth th.json -o /dev/null
+    qsim coherent -r 2M -d 1ms --truth co.json -o /dev/null
+    qsim emitter --pump-rate 20M --lifetime 5ns -d 1ms --det 2:eff=0.5 --truth em.json -o /dev/null
+    python3 - <<'EOF2' || fail "truth does not match"
+import json
+def near(a, b): return abs(a - b) <= 1e-9 * abs(b)
+t = json.load(open("th.json"))
+assert t["g2"]["g2_0"] == 2 and near(t["g2"]["rate_hz"], 2 / 4e-9), t["g2"]
+assert near(t["channels"]["1"]["singles_hz"], 0.5e6) and near(t["channels"]["2"]["singles_hz"], 1.5e6)
+t = json.load(open("co.json"))
+assert t["g2"]["g2_0"] == 1, t["g2"]
+t = json.load(open("em.json"))
+assert t["g2"]["g2_0"] == 0 and near(t["g2"]["rate_hz"], 20e6 + 1 / 5e-9), t["g2"]
+rate = 1 / (1 / 20e6 + 5e-9)
+assert near(t["channels"]["1"]["singles_hz"], rate / 2) and near(t["channels"]["2"]["singles_hz"], rate / 4)
+EOF2
+}
