@@ -578,3 +578,17 @@ rate = 1 / (1 / 20e6 + 5e-9)
 assert near(t["channels"]["1"]["singles_hz"], rate / 2) and near(t["channels"]["2"]["singles_hz"], rate / 4)
 EOF2
 }
+
+@test "ghost imaging: counts as the truth expects, with blur, a pump profile and pixel spread" {
+    # The truth sums the model over the pixels (rounded Gaussian blur, pixels
+    # outside the array lost, per-pixel efficiencies); the counts follow it.
+    run --separate-stderr qsim ghost --object discs --size 24x16 -r 300k -d 50ms -s 37 --blur 1.5 \
+        --beam 6 --pixel-eff-sd 0.3 --det 1:eff=0.7,dark=2k --det 2:eff=0.5,dark=50 --hot-pixels 2 \
+        --hot-rate 5k --truth tr.json --text -o g.txt
+    assert_success
+    read -r s1 s2 c <<<"$(python3 -c 'import json; t = json.load(open("tr.json")); c = t["channels"]
+print(c["1"]["singles_hz"] * 0.05, c["2"]["singles_hz"] * 0.05, t["coincidence_hz"] * 0.05)')"
+    within_5_sigma "$(phys count g.txt 1)" "$s1" "$s1" bucket
+    within_5_sigma "$(phys count g.txt 2)" "$s2" "$s2" array
+    within_5_sigma "$(phys pairs g.txt 1 2 0 0)" "$c" "$c" coincidences
+}
