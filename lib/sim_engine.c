@@ -189,6 +189,9 @@ static int check_source(qev_sim *s, const qev_sim_config *c)
         return sim_fail(s, QEV_EINVAL, "pulsed: at most 100 pairs per pulse, repetition rate at most 1e11 Hz");
     if (c->setup == QEV_SIM_THERMAL && !(c->coherence_ps > 0 && c->coherence_ps <= 1000000000000))
         return sim_fail(s, QEV_EINVAL, "the coherence time must be positive (at most 1 s)");
+    if (c->setup == QEV_SIM_THERMAL && c->thermal_model == QEV_SIM_JUMP && c->coherence_ps < 1000)
+        return sim_fail(s, QEV_EINVAL, "the jump model draws every intensity change: below 1 ns of "
+                                       "coherence time, use the shot model");
     if (c->setup == QEV_SIM_EMITTER &&
         (!(c->pump_hz > 0 && c->pump_hz <= 1e13) || c->lifetime_ps <= 0 || c->lifetime_ps > 1000000000000))
         return sim_fail(s, QEV_EINVAL, "the emitter needs a positive pump rate and lifetime");
