@@ -593,7 +593,6 @@ static void phys_defaults(struct phys_opts *o, enum qev_sim_setup setup)
     qev_sim_config_default(&o->c, setup);
     o->setup_name = setup_names[setup];
     o->c.rate_hz = setup == QEV_SIM_SPDC || setup == QEV_SIM_GHOST ? 1e5 : 1e6;
-    o->c.exposure_ps = 1000000000;
     o->object = "usaf";
     o->patterns = "hadamard";
     o->pattern_seed = 1;
@@ -903,6 +902,29 @@ static void meta_source(qev_meta *m, const struct phys_opts *o)
     }
 }
 
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Every recorded time is a multiple of the quanta of the taggers in use. */
+static int64_t common_quantum(const qev_sim_config *c)
+{
+    int64_t q = 0;
+    unsigned used = qev_sim_channels(c->setup);
+    if (used & 1 || (c->setup == QEV_SIM_SPDC && c->sync))
+        q = c->tagger[1].res_ps;
+    for (int ch = 1; ch < QEV_SIM_CHANNELS; ch++)
+        if (used >> ch & 1)
+            q = gcd64(c->tagger[c->det[ch].tagger].res_ps, q);
+    return q;
+}
+
 static qev_meta *phys_meta(const struct phys_opts *o)
 {
     qev_meta *m = qev_meta_new();
@@ -911,7 +933,7 @@ static qev_meta *phys_meta(const struct phys_opts *o)
     char source[32];
     snprintf(source, sizeof source, "qsim %s", o->setup_name);
     qev_meta_set(m, "source", source);
-    qev_meta_setf(m, "resolution_ps", "%lld", (long long)o->c.tagger[1].res_ps);
+    qev_meta_setf(m, "resolution_ps", "%lld", (long long)common_quantum(&o->c));
     qev_meta_setf(m, "seed", "%llu", (unsigned long long)o->c.seed);
     if (o->c.duration_ps != INT64_MAX / 4)
         qev_meta_setf(m, "duration_ps", "%lld", (long long)o->c.duration_ps);

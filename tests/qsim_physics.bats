@@ -367,7 +367,10 @@ EOF
     run --separate-stderr awk -F'\t' 'NR > 1 && (($2 == 1 && $1 % 16) || ($2 == 2 && $1 % 81)) { bad++ }
         NR > 1 && $1 < p { back++ } NR > 1 { p = $1 } END { print bad + 0, back + 0 }' t.txt
     assert_output '0 0'
-    # floor, not round: with 1 ps jitter-free pairs the 81 ps tagger lags
+    run --separate-stderr bash -c 'set -o pipefail; qsim spdc -d 1ms --resolution 16ps --det 2:tagger=2 --tagger 2:res=24ps | qcat -H'
+    assert_line 'resolution_ps=8'
+    assert_line 'tagger_resolution_ps.2=24'
+    # a 1 ns quantum floors every time to a whole ns
     sim_text u.txt spdc -r 100k -d 10ms -s 21 --tagger 1:res=1000ps
     run --separate-stderr awk -F'\t' 'NR > 1 && $1 % 1000 { bad++ } END { print bad + 0 }' u.txt
     assert_output 0
