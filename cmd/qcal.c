@@ -1305,21 +1305,27 @@ static void run_flat(const struct opts *o, const char *path)
 
 /* ---- merge ---- */
 
+/* The inputs' sections and provenance in turn, then this command's line:
+ * provenance reads oldest first, as in a QEV header. */
 static void run_merge(const struct opts *o, char **paths, int n)
 {
     if (n == 0)
         cli_usage_error("qcal merge needs calibration files");
-    qev_calib *sum = new_calibration();
+    qev_calib *sum = qev_calib_new();
+    if (!sum)
+        cli_die(NULL, "out of memory");
     for (int i = 0; i < n; i++) {
         qev_calib *c = load_calibration(paths[i]);
         if (qev_calib_merge(sum, c) != QEV_OK)
             cli_die(paths[i], "%s", qev_calib_error(sum));
         qev_calib_free(c);
     }
-    char now[32];
-    utc_now(now, sizeof now);
-    check_calib(sum, qev_calib_set(sum, "created", now));
+    qev_calib *mine = new_calibration();
+    for (size_t i = 0; i < qev_calib_provenance_count(mine); i++)
+        check_calib(sum, qev_calib_add_provenance(sum, qev_calib_provenance(mine, i)));
+    check_calib(sum, qev_calib_set(sum, "created", qev_calib_get(mine, "created")));
     write_calibration(o, sum);
+    qev_calib_free(mine);
     qev_calib_free(sum);
 }
 
