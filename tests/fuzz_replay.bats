@@ -47,6 +47,8 @@ replay() {
 @test "replay: QEV stream reader" { replay qev; }
 @test "replay: partial results (qcorr merge)" { replay partial; }
 @test "replay: images (PGM, PPM, PFM, PNG, raw)" { replay image; }
+@test "replay: calibration files and qcal apply's corrections" { replay calib; }
+@test "replay: qrecon's pattern files, bucket rows and partials" { replay recon; }
 @test "replay: PicoQuant PTU" { replay ptu; }
 @test "replay: PicoHarp .pt2" { replay pt2; }
 @test "replay: PicoHarp .pt3" { replay pt3; }

@@ -1,6 +1,7 @@
 /* Fuzzes the partial-result reader (lib/partial.c, qev_partial_read), and
  * what `qcorr merge` does with a partial once read: the histogram and stats
- * checks, a merge, and every rendering (to /dev/null).
+ * checks, a merge, and every rendering (to /dev/null). (What qrecon merge
+ * does with a partial is in fuzz_recon.c.)
  *
  * Besides crashes it checks that a partial that reads is one that writes and
  * reads back to the same text, that a failure says why, and that a partial

@@ -282,6 +282,26 @@ def images():
     }
 
 
+# ---- calibration files (lib/calib.h) and qrecon's text inputs ----
+
+CALIB = {
+    "hand.cal": b"qpipe-calibration 1\n@qcal\t0.1.0\t2026-01-02T03:04:05Z\tqcal merge a.cal b.cal\n"
+                b"# a comment\ncreated = 2026-01-02T03:04:05Z\ndelay.reference = 1\n"
+                b"delay.2 = 1234.512 ps +- 0.310 ps\ndelay.3 = -2 ns\nrename.5 = 7\n"
+                b"clock.4.offset = 10 ps\nclock.4.drift = 2.5 ppm +- 0.1 ppm\n"
+                b"clock.6.knots = 3\nclock.6.knot.0.time = 0 ps\nclock.6.knot.0.delay = 5 ps\n"
+                b"clock.6.knot.1.time = 1 ms\nclock.6.knot.1.delay = 9 ps\n"
+                b"clock.6.knot.2.time = 2 ms\nclock.6.knot.2.delay = -3 ps\n"
+                b"hot.2.3.4 = 1.5 kHz\nmask.2.0.0 = manual\nflat.2.1.1 = 0.98 +- 0.01\n"
+                b"dark.1 = 120 Hz +- 3 Hz\ndeadtime.1 = 22 ns\nefficiency.1 = 0.25\n",
+}
+
+BUCKETS = {
+    "buckets.tsv": b"index\tvalue\n0\t10\n1\t2.5\n# comment\n\n3\t-1e3\n2\t0\n",
+    "buckets-spaces.txt": b"0 1\n1 1\n2 1\n3 1\n",
+}
+
+
 def write(corpus, fmt, name, data):
     d = os.path.join(corpus, fmt)
     os.makedirs(d, exist_ok=True)
@@ -324,6 +344,10 @@ def main():
         w("partial", name, data)
     for name, data in images().items():
         w("image", name, data)
+    for name, data in CALIB.items():
+        w("calib", name, data)
+    for name, data in BUCKETS.items():
+        w("recon", name, data)
 
 
 if __name__ == "__main__":

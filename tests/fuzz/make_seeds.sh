@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 
-for h in qev partial image ptu pt2 pt3 ht2 ht3 t3r spc qutag raw raw16 phdf5 csv; do
+for h in qev partial image calib recon ptu pt2 pt3 ht2 ht3 t3r spc qutag raw raw16 phdf5 csv; do
     rm -rf "${out:?}/$h"
     mkdir -p "$out/$h"
 done
@@ -40,6 +40,27 @@ cat "$q/poisson.qev" "$q/spi-markers.qev" >"$q/two-segments.qev"
 "$bin/qcat" --no-provenance -o "$out/phdf5/poisson.h5" "$q/poisson.qev"
 "$bin/qcat" --no-provenance -o "$out/phdf5/t3.h5" "$q/t3.qev"
 "$bin/qcat" --no-provenance -o "$out/phdf5/spi-markers.h5" "$q/spi-markers.qev"
+
+# Calibration files from every qcal measurement, and qcal merge.
+c=$out/calib
+"$bin/qsim" spdc -n 20000 --det 2:delay=3ns -s 3 -o "$tmp/delayed.qev"
+"$bin/qcal" delays --ref 1 -o "$c/delays.cal" "$tmp/delayed.qev"
+"$bin/qsim" spdc -d 0.05s --tagger 2:drift=5 --det 2:tagger=2 -s 4 -o "$tmp/drift.qev"
+"$bin/qcal" drift --ref 1 --channel 2 -e 5ms -o "$c/drift.cal" "$tmp/drift.qev"
+"$bin/qsim" ghost --size 4x4 -n 3000 -o "$tmp/ghost.qev"
+"$bin/qcal" dark -o "$c/dark.cal" "$tmp/ghost.qev"
+"$bin/qcal" flat -o "$c/flat.cal" "$tmp/ghost.qev"
+"$bin/qcal" deadtime -o "$c/deadtime.cal" "$tmp/delayed.qev"
+"$bin/qcal" efficiency -o "$c/efficiency.cal" "$tmp/delayed.qev"
+"$bin/qcal" merge -o "$c/merged.cal" "$c/delays.cal" "$c/drift.cal" "$c/flat.cal"
+
+# qrecon: pattern files, and partial results of both reconstructions.
+"$bin/qrecon" patterns --size 4 --count 4 -O pgm -o "$out/recon/patterns.pgm" 2>/dev/null
+"$bin/qrecon" patterns --size 4 --count 3 -O raw -o "$out/recon/patterns-4x4.raw" 2>/dev/null
+"$bin/qcorr" coinc -w 2ns -o "$tmp/ghost-coinc.qev" "$tmp/ghost.qev"
+"$bin/qrecon" heralded --partial -q -o "$out/recon/heralded.partial" "$tmp/ghost-coinc.qev"
+"$bin/qsim" spi --size 4 -d 40ms -o "$tmp/spi.qev"
+"$bin/qrecon" computational --partial -q -o "$out/recon/computational.partial" "$tmp/spi.qev"
 
 # Partial results from qcorr.
 "$bin/qcorr" hist --partial -p 1:2 -b 1ns -r 5ns -o "$out/partial/hist.partial" "$tmp/pairs.qev"
