@@ -45,8 +45,36 @@ static int outside(const qev_tally *t, const qev_event *e, uint64_t index, char 
                 (unsigned long long)index, qev_pixel_x(e), qev_pixel_y(e), t->width, t->height);
 }
 
+/* A whole stream owns every group: no times to compare. */
+static int tally_all_groups(qev_tally *t, const qev_event *ev, size_t n, char *why, size_t cap)
+{
+    const uint32_t w = t->width, h = t->height;
+    uint64_t groups = 0, photons = 0;
+    int started = t->owned;
+    for (size_t i = 0; i < n; i++) {
+        const qev_event *e = &ev[i];
+        uint8_t f = e->flags;
+        groups += (f & QEV_F_GROUP) != 0;
+        started |= (f & QEV_F_GROUP) != 0;
+        if (!(f & QEV_F_PIXEL) || e->kind != QEV_PHOTON || !started)
+            continue;
+        uint32_t x = (uint16_t)e->aux, y = e->aux >> 16;
+        if (x >= w || y >= h)
+            return outside(t, e, t->events + i, why, cap);
+        t->count[(size_t)y * w + x]++;
+        photons++;
+    }
+    t->owned = started;
+    t->groups += groups;
+    t->photons += photons;
+    t->events += n;
+    return QEV_OK;
+}
+
 int qev_tally_groups(qev_tally *t, const qev_event *ev, size_t n, char *why, size_t cap)
 {
+    if (t->own_from == INT64_MIN && t->own_to == INT64_MAX)
+        return tally_all_groups(t, ev, n, why, cap);
     const uint32_t w = t->width, h = t->height;
     uint64_t groups = 0, photons = 0;
     int owned = t->owned;

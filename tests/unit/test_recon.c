@@ -481,6 +481,16 @@ static void test_tally(void)
     tap_ok(qev_tally_groups(&t, &bad, 1, why, sizeof why) == QEV_EINVAL,
            "a pixel outside the image is an error");
     qev_tally_free(&t);
+    /* a whole stream: every group counts, nothing before the first group */
+    qev_tally_init(&t, 4, 3, INT64_MIN, INT64_MAX);
+    rc = qev_tally_groups(&t, ev + 1, 4, why, sizeof why);
+    rc |= qev_tally_groups(&t, ev + 5, 4, why, sizeof why);
+    tap_ok(rc == QEV_OK && t.groups == 3 && t.photons == 4 && t.count[1 * 4 + 1] == 0 &&
+               t.count[2 * 4 + 2] == 1 && t.count[2 * 4 + 3] == 2,
+           "groups of a whole stream: all count, a photon before the first group does not");
+    tap_ok(qev_tally_groups(&t, &bad, 1, why, sizeof why) == QEV_EINVAL,
+           "a pixel outside the image is an error in a whole stream too");
+    qev_tally_free(&t);
 
     qev_tally s;
     qev_tally_init(&s, 2, 1, INT64_MIN, INT64_MAX);
