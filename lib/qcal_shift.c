@@ -1,5 +1,8 @@
-/* Per-channel corrections with bounded reordering: a direct queue for events
- * that keep the order, the reorder heap for the rest, merged at the bound. */
+/* Per-channel corrections with bounded reordering: a few lanes, each a queue
+ * of events in time order, take every event that does not go back within
+ * them; the reorder heap takes the rest; all are merged at the bound. With
+ * per-channel shifts each channel stays in order, so a lane per group of
+ * channels suffices and the heap is the exception. */
 #include "qcal_shift.h"
 #include "reorder.h"
 
@@ -15,6 +18,14 @@ struct clock {
     double *slope_m1; /* per segment: slope - 1 */
 };
 
+#define LANES 8
+
+struct lane {
+    qev_event *e;
+    size_t head, n, cap;
+    int64_t last; /* time of the latest event queued */
+};
+
 struct qcal_shift {
     int64_t delay[65536];
     uint8_t mode[65536];
@@ -26,10 +37,12 @@ struct qcal_shift {
     uint64_t *mask;    /* open addressing of (ch << 32 | aux) + 1 */
     size_t mask_n, mask_cap;
     qev_reorder *heap;
-    qev_event *queue, *out, *tmp;
-    const qev_event *ready; /* the queue's prefix, or out */
-    size_t qhead, qn, qcap, nout, ocap, tcap;
-    int64_t last_direct, last_in;
+    struct lane lane[LANES];
+    size_t nlanes; /* lanes used so far */
+    qev_event *out, *tmp;
+    const qev_event *ready; /* a lane's prefix, or out */
+    size_t nout, ocap, tcap;
+    int64_t last_in;
     uint64_t seen, disorder_at, masked;
 };
 
@@ -45,7 +58,9 @@ qcal_shift *qcal_shift_new(void)
     }
     for (size_t ch = 0; ch < 65536; ch++)
         s->rename[ch] = (uint16_t)ch;
-    s->last_direct = INT64_MIN;
+    for (size_t i = 0; i < LANES; i++)
+        s->lane[i].last = INT64_MIN;
+    s->nlanes = 1;
     s->last_in = INT64_MIN;
     return s;
 }
@@ -62,7 +77,8 @@ void qcal_shift_free(qcal_shift *s)
     free(s->clocks);
     free(s->mask);
     qev_reorder_free(s->heap);
-    free(s->queue);
+    for (size_t i = 0; i < LANES; i++)
+        free(s->lane[i].e);
     free(s->out);
     free(s->tmp);
     free(s);
@@ -136,10 +152,13 @@ int qcal_shift_set_clock(qcal_shift *s, uint16_t ch, const int64_t *rec, const i
     return fill_clock(&s->clocks[i], rec, ref, n);
 }
 
+/* To the nearest integer, halves away from zero, as llround, inline. */
+static inline int64_t nearest(double x) { return (int64_t)(x + (x < 0 ? -0.5 : 0.5)); }
+
 static inline int64_t segment_map(const struct clock *c, size_t k, int64_t t)
 {
     int64_t d = t - c->rec[k];
-    return c->ref[k] + d + (int64_t)llround((double)d * c->slope_m1[k]);
+    return c->ref[k] + d + nearest((double)d * c->slope_m1[k]);
 }
 
 /* The segment of recorded time t, by bisection. */
@@ -280,13 +299,13 @@ static int grow(qev_event **buf, size_t *cap, size_t need)
     return QEV_OK;
 }
 
-static int queue_room(qcal_shift *s, size_t n)
+static int lane_room(struct lane *l, size_t n)
 {
-    if (s->qhead && s->qhead + s->qn + n > s->qcap) {
-        memmove(s->queue, s->queue + s->qhead, s->qn * sizeof *s->queue);
-        s->qhead = 0;
+    if (l->head && l->head + l->n + n > l->cap) {
+        memmove(l->e, l->e + l->head, l->n * sizeof *l->e);
+        l->head = 0;
     }
-    return grow(&s->queue, &s->qcap, s->qhead + s->qn + n);
+    return grow(&l->e, &l->cap, l->head + l->n + n);
 }
 
 /* The bound below which no later input can land. */
@@ -302,8 +321,8 @@ static int64_t bound(qcal_shift *s)
     return b - 2; /* rounding to the nearest ps, on either side of a knot */
 }
 
-/* The first queued event at or after b (the queue is in time order). */
-static size_t queue_before(const qev_event *q, size_t n, int64_t b)
+/* The first event at or after b of n in time order. */
+static size_t count_before(const qev_event *q, size_t n, int64_t b)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -316,36 +335,77 @@ static size_t queue_before(const qev_event *q, size_t n, int64_t b)
     return lo;
 }
 
-/* The queue's and the heap's events before b, in time order: the queue's
- * own prefix when the heap has none, else a merge into out. */
+struct source {
+    const qev_event *p;
+    size_t n;
+};
+
+/* Two sources, the common case of a shifted group of channels. */
+static size_t merge2(struct source a, struct source b, qev_event *out)
+{
+    size_t o = 0, ia = 0, ib = 0;
+    while (ia < a.n && ib < b.n)
+        out[o++] = b.p[ib].t < a.p[ia].t ? b.p[ib++] : a.p[ia++];
+    memcpy(out + o, a.p + ia, (a.n - ia) * sizeof *out);
+    o += a.n - ia;
+    memcpy(out + o, b.p + ib, (b.n - ib) * sizeof *out);
+    return o + b.n - ib;
+}
+
+/* A merge of sources in time order; ties go to the earlier source. */
+static size_t merge(struct source *src, size_t ns, qev_event *out)
+{
+    if (ns == 2)
+        return merge2(src[0], src[1], out);
+    size_t o = 0;
+    while (ns > 1) {
+        size_t m = 0;
+        for (size_t i = 1; i < ns; i++)
+            if (src[i].p->t < src[m].p->t)
+                m = i;
+        out[o++] = *src[m].p++;
+        if (--src[m].n == 0) {
+            memmove(&src[m], &src[m + 1], (ns - m - 1) * sizeof *src);
+            ns--;
+        }
+    }
+    if (ns) {
+        memcpy(out + o, src[0].p, src[0].n * sizeof *out);
+        o += src[0].n;
+    }
+    return o;
+}
+
+/* The events before b, in time order: a lane's own prefix when it alone has
+ * any, else a merge of the lanes and the heap into out. */
 static int release(qcal_shift *s, int64_t b)
 {
-    size_t waiting = qev_reorder_size(s->heap);
+    size_t waiting = qev_reorder_size(s->heap), ns = 0, total = 0;
     if (grow(&s->tmp, &s->tcap, waiting + 1) != QEV_OK)
         return QEV_ENOMEM;
-    size_t nh = qev_reorder_pop_before(s->heap, b, s->tmp, waiting), ih = 0;
-    const qev_event *q = s->queue + s->qhead;
-    size_t nq = queue_before(q, s->qn, b), iq = 0, o = 0;
-    s->qhead += nq;
-    s->qn -= nq;
-    if (nh == 0) {
-        s->ready = q;
-        s->nout = nq;
+    struct source src[LANES + 1];
+    for (size_t i = 0; i < s->nlanes; i++) {
+        struct lane *l = &s->lane[i];
+        size_t k = count_before(l->e + l->head, l->n, b);
+        if (k)
+            src[ns++] = (struct source){l->e + l->head, k};
+        l->head += k;
+        l->n -= k;
+        total += k;
+    }
+    size_t nh = qev_reorder_pop_before(s->heap, b, s->tmp, waiting);
+    if (nh)
+        src[ns++] = (struct source){s->tmp, nh};
+    total += nh;
+    if (ns <= 1) {
+        s->ready = ns ? src[0].p : s->tmp;
+        s->nout = total;
         return QEV_OK;
     }
-    if (grow(&s->out, &s->ocap, nq + nh) != QEV_OK)
+    if (grow(&s->out, &s->ocap, total) != QEV_OK)
         return QEV_ENOMEM;
-    for (; ih < nh; ih++) { /* the queue's run up to each waiting event */
-        size_t run = queue_before(q + iq, nq - iq, s->tmp[ih].t + 1);
-        memcpy(s->out + o, q + iq, run * sizeof *q);
-        o += run;
-        iq += run;
-        s->out[o++] = s->tmp[ih];
-    }
-    memcpy(s->out + o, q + iq, (nq - iq) * sizeof *q);
-    o += nq - iq;
+    s->nout = merge(src, ns, s->out);
     s->ready = s->out;
-    s->nout = o;
     return QEV_OK;
 }
 
@@ -364,40 +424,61 @@ static inline int correct(qcal_shift *s, qev_event *e)
     return 1;
 }
 
-/* Each event is corrected in the queue's next slot, which it keeps when it
- * does not go back; copying whole events (never rebuilding one from its
- * fields) keeps the loop at memory speed. */
+/* An event that went back within lane 0: the first other lane it keeps in
+ * order, or the heap. */
+static int side_lane(qcal_shift *s, const qev_event *e)
+{
+    for (size_t i = 1; i < LANES; i++) {
+        struct lane *l = &s->lane[i];
+        if (i < s->nlanes && e->t < l->last)
+            continue;
+        if (lane_room(l, 1) != QEV_OK)
+            return QEV_ENOMEM;
+        l->e[l->head + l->n++] = *e;
+        l->last = e->t;
+        s->nlanes = i + 1 > s->nlanes ? i + 1 : s->nlanes;
+        return QEV_OK;
+    }
+    return qev_reorder_push(s->heap, e);
+}
+
+/* Each event is corrected in lane 0's next slot, which it keeps when it does
+ * not go back; copying whole events (never rebuilding one from its fields)
+ * keeps the loop at memory speed. */
 int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
 {
+    struct lane *l0 = &s->lane[0];
     s->nout = 0;
-    if (queue_room(s, n) != QEV_OK)
+    if (lane_room(l0, n) != QEV_OK)
         return QEV_ENOMEM;
-    qev_event *q = s->queue + s->qhead;
-    size_t qn = s->qn;
-    int64_t last_in = s->last_in, last_direct = s->last_direct;
-    for (size_t i = 0; i < n; i++) {
+    qev_event *q = l0->e + l0->head;
+    size_t qn = l0->n;
+    int64_t last_in = s->last_in, last0 = l0->last;
+    int rc = QEV_OK;
+    for (size_t i = 0; i < n && rc == QEV_OK; i++) {
         if (ev[i].t < last_in) {
-            s->qn = qn;
             s->disorder_at = s->seen + i;
-            return QEV_EINVAL;
+            rc = QEV_EINVAL;
+            break;
         }
         last_in = ev[i].t;
         qev_event *e = &q[qn];
         *e = ev[i];
         if (!correct(s, e)) {
             s->masked++;
-        } else if (e->t >= last_direct) {
-            last_direct = e->t;
+        } else if (e->t >= last0) {
+            last0 = e->t;
             qn++;
-        } else if (qev_reorder_push(s->heap, e) != QEV_OK) {
-            s->qn = qn;
-            return QEV_ENOMEM;
+        } else {
+            rc = side_lane(s, e);
         }
     }
-    s->qn = qn;
+    l0->n = qn;
+    l0->last = last0;
+    if (rc != QEV_OK)
+        return rc;
     s->seen += n;
     s->last_in = last_in;
-    s->last_direct = last_direct;
     return release(s, bound(s));
 }
 
@@ -405,7 +486,8 @@ int qcal_shift_finish(qcal_shift *s)
 {
     int rc = release(s, INT64_MAX);
     s->last_in = INT64_MIN; /* ready for a stream that starts again */
-    s->last_direct = INT64_MIN;
+    for (size_t i = 0; i < LANES; i++)
+        s->lane[i].last = INT64_MIN;
     for (size_t i = 0; i < s->nclocks; i++)
         s->clocks[i].cur = 0;
     return rc;
@@ -419,4 +501,10 @@ size_t qcal_shift_ready(qcal_shift *s, const qev_event **ev)
 
 uint64_t qcal_shift_disorder_at(const qcal_shift *s) { return s->disorder_at; }
 uint64_t qcal_shift_masked(const qcal_shift *s) { return s->masked; }
-size_t qcal_shift_pending(const qcal_shift *s) { return s->qn + qev_reorder_size(s->heap); }
+size_t qcal_shift_pending(const qcal_shift *s)
+{
+    size_t n = qev_reorder_size(s->heap);
+    for (size_t i = 0; i < s->nlanes; i++)
+        n += s->lane[i].n;
+    return n;
+}
