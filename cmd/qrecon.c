@@ -2,6 +2,7 @@
  * groups, computational ghost imaging and single-pixel imaging from bucket
  * signals under known patterns, the pattern sequence for a device, and exact
  * merges of partial sums from shards. */
+#include "calib.h"
 #include "cli.h"
 #include "image.h"
 #include "partial.h"
@@ -38,7 +39,8 @@ static const char usage[] =
     "                          stream before qcorr coinc)\n"
     "      --herald=CH         the herald channel of --singles (default: the channel\n"
     "                          whose role is bucket, else 1)\n"
-    "      --flat=FILE         divide by a flat-field map (PFM, from qcal flat)\n"
+    "      --flat=FILE         divide by a flat field: a calibration from qcal flat,\n"
+    "                          or an image (PFM, PGM, PNG)\n"
     "      --deconvolve=SIGMA  Richardson-Lucy with a Gaussian PSF of sd SIGMA pixels\n"
     "      --size=WxH          the image size, when the stream does not say it\n"
     "\n"
@@ -539,16 +541,23 @@ static void new_tally(qev_tally *t, const struct opts *o, const qev_meta *m)
         cli_die(NULL, "out of memory");
 }
 
+/* The channel whose channel_role.N is role, or -1. */
+static long role_channel(const qev_meta *m, const char *role)
+{
+    for (size_t i = 0; m && i < qev_meta_count(m); i++) {
+        const char *k = qev_meta_key(m, i);
+        if (strncmp(k, "channel_role.", 13) == 0 && strcmp(qev_meta_value(m, i), role) == 0)
+            return atol(k + 13);
+    }
+    return -1;
+}
+
 static uint16_t herald_channel(const struct opts *o, const qev_meta *m)
 {
     if (o->herald >= 0)
         return (uint16_t)o->herald;
-    for (size_t i = 0; m && i < qev_meta_count(m); i++) {
-        const char *k = qev_meta_key(m, i);
-        if (strncmp(k, "channel_role.", 13) == 0 && strcmp(qev_meta_value(m, i), "bucket") == 0)
-            return (uint16_t)atoi(k + 13);
-    }
-    return 1;
+    long ch = role_channel(m, "bucket");
+    return ch >= 0 && ch <= 65535 ? (uint16_t)ch : 1;
 }
 
 static void read_delayed(const struct opts *o, qev_herald_sums *s, int64_t window)
@@ -581,6 +590,7 @@ static void gather_heralded(struct opts *o, const char *path, qev_herald_sums *s
     memset(s, 0, sizeof *s);
     s->width = o->width;
     s->height = o->height;
+    s->camera_channel = role_channel(m, "spad_array");
     new_tally(&s->coinc, o, m);
     if (!meta_int(m, "resolution_ps", &s->quantum_ps))
         s->quantum_ps = 1;
@@ -596,10 +606,49 @@ static void gather_heralded(struct opts *o, const char *path, qev_herald_sums *s
         read_singles(o, s);
 }
 
+static int is_calibration(const char *path)
+{
+    char head[32] = "";
+    FILE *f = fopen(path, "r");
+    if (!f)
+        cli_die(path, "cannot open: %s", strerror(errno));
+    int yes = fgets(head, sizeof head, f) && strncmp(head, QEV_CALIB_MAGIC, strlen(QEV_CALIB_MAGIC)) == 0;
+    fclose(f);
+    return yes;
+}
+
+/* The flat field from a calibration file (qcal flat): its only flat section,
+ * or the one of the camera's channel when it holds several. */
+static void flat_from_calibration(const struct opts *o, const qev_herald_sums *s, double *flat)
+{
+    qev_calib *c = qev_calib_new();
+    FILE *f = fopen(o->flat, "r");
+    char why[256];
+    if (!c || !f)
+        cli_die(o->flat, "cannot open: %s", c ? strerror(errno) : "out of memory");
+    if (qev_calib_read(c, f, o->flat) != QEV_OK)
+        cli_die(NULL, "%s", qev_calib_error(c));
+    fclose(f);
+    int rc = qev_flat_from_calib(c, -1, s->width, s->height, flat, why, sizeof why);
+    if (rc != QEV_OK && s->camera_channel >= 0 && strstr(why, "several"))
+        rc = qev_flat_from_calib(c, s->camera_channel, s->width, s->height, flat, why,
+                                 sizeof why);
+    if (rc != QEV_OK)
+        cli_die(o->flat, "%s", why);
+    qev_calib_free(c);
+}
+
 static double *load_flat(const struct opts *o, const qev_herald_sums *s)
 {
     if (!o->flat)
         return NULL;
+    if (is_calibration(o->flat)) {
+        double *flat = malloc((size_t)s->width * s->height * sizeof *flat);
+        if (!flat)
+            cli_die(NULL, "out of memory");
+        flat_from_calibration(o, s, flat);
+        return flat;
+    }
     qev_image im;
     char why[256];
     if (qev_image_read(o->flat, NULL, &im, why, sizeof why) != QEV_OK)

@@ -274,6 +274,7 @@ qev_partial *qev_herald_partial(const qev_herald_sums *s)
     int rc = qev_partial_set1(p, "width", QEV_MERGE_SAME, s->width);
     rc |= qev_partial_set1(p, "height", QEV_MERGE_SAME, s->height);
     rc |= qev_partial_set1(p, "accidentals", QEV_MERGE_SAME, s->acc);
+    rc |= qev_partial_set1(p, "camera_channel", QEV_MERGE_SAME, s->camera_channel);
     rc |= put_tally(p, "coinc", &s->coinc, 0);
     if (s->acc == QEV_ACC_DELAYED)
         rc |= put_tally(p, "delayed", &s->delayed, 0);
@@ -345,6 +346,8 @@ static int herald_shape(const qev_partial *p, qev_herald_sums *s, char *why, siz
     s->width = (uint32_t)w;
     s->height = (uint32_t)h;
     s->acc = (enum qev_accidentals)acc;
+    int64_t cam = qev_partial_get1(p, "camera_channel", -1);
+    s->camera_channel = cam >= 0 && cam <= 65535 ? (long)cam : -1;
     return QEV_OK;
 }
 

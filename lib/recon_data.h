@@ -75,6 +75,7 @@ typedef struct qev_herald_sums {
     qev_tally delayed; /* acc = DELAYED */
     qev_tally singles; /* acc = SINGLES */
     int64_t window_ps, quantum_ps;
+    long camera_channel; /* the pixel detector's channel, -1 when unknown */
 } qev_herald_sums;
 
 qev_partial *qev_herald_partial(const qev_herald_sums *s);

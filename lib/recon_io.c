@@ -1,5 +1,6 @@
 /* Pattern files and image output for qrecon, over image.h. */
 #include "recon_io.h"
+#include "calib.h"
 #include "qev.h"
 
 #include <errno.h>
@@ -236,6 +237,60 @@ int qev_patterns_read(const char *path, size_t *width, size_t *height, float **v
     else
         rc = read_raw(d, len, *width, *height, values, rows, max_bytes, why, cap);
     free(d);
+    return rc;
+}
+
+/* ---- flat fields in calibration files ---- */
+
+/* The channel of the only flat section, or -1 (none) or -2 (several). */
+static long only_flat_channel(const qev_calib *c)
+{
+    long found = -1;
+    for (size_t i = 0; i < qev_calib_count(c); i++) {
+        char section[64];
+        unsigned ch;
+        qev_calib_section(qev_calib_key(c, i), section, sizeof section);
+        if (!qev_calib_key_channel(section, "flat", &ch))
+            continue;
+        if (found >= 0 && found != (long)ch)
+            return -2;
+        found = ch;
+    }
+    return found;
+}
+
+static int flat_size(const qev_calib *c, long ch, size_t width, size_t height, char *why,
+                     size_t cap)
+{
+    char key[64];
+    qev_calib_num w, h;
+    snprintf(key, sizeof key, "flat.%ld.width", ch);
+    int rc = qev_calib_number(c, key, &w);
+    snprintf(key, sizeof key, "flat.%ld.height", ch);
+    if (rc != QEV_OK || qev_calib_number(c, key, &h) != QEV_OK)
+        return fail(why, cap, QEV_EINVAL, "no flat field of channel %ld", ch);
+    if (w.value != (double)width || h.value != (double)height)
+        return fail(why, cap, QEV_EINVAL, "the flat field of channel %ld is %gx%g, the image %zux%zu",
+                    ch, w.value, h.value, width, height);
+    return QEV_OK;
+}
+
+int qev_flat_from_calib(const qev_calib *c, long channel, size_t width, size_t height,
+                        double *flat, char *why, size_t cap)
+{
+    long ch = channel >= 0 ? channel : only_flat_channel(c);
+    if (ch == -1)
+        return fail(why, cap, QEV_EINVAL, "the calibration holds no flat field (qcal flat)");
+    if (ch == -2)
+        return fail(why, cap, QEV_EINVAL, "the calibration holds flat fields of several channels");
+    int rc = flat_size(c, ch, width, height, why, cap);
+    for (size_t y = 0; rc == QEV_OK && y < height; y++)
+        for (size_t x = 0; x < width; x++) {
+            char key[96];
+            qev_calib_num v;
+            snprintf(key, sizeof key, "flat.%ld.%zu.%zu", ch, x, y);
+            flat[y * width + x] = qev_calib_number(c, key, &v) == QEV_OK ? v.value : 0;
+        }
     return rc;
 }
 

@@ -30,6 +30,16 @@ int qev_patterns_write(FILE *f, const qev_recon_op *op, size_t first, size_t las
 int qev_patterns_read(const char *path, size_t *width, size_t *height, float **values,
                       size_t *rows, size_t max_bytes, char *why, size_t cap);
 
+/* ---- flat fields from a calibration file (qcal(5)) ----
+ * The flat.CH section of qcal flat: flat.CH.width, flat.CH.height and one
+ * flat.CH.X.Y efficiency per pixel (mean 1). channel < 0 takes the file's
+ * only flat section. Pixels without an entry get 0, which masks them.
+ * QEV_EINVAL with why for no such section, several to choose from, or a
+ * size other than width x height. */
+struct qev_calib;
+int qev_flat_from_calib(const struct qev_calib *c, long channel, size_t width, size_t height,
+                        double *flat, char *why, size_t cap);
+
 /* ---- images ---- */
 enum qev_recon_format {
     QEV_OUT_PFM,   /* float, the values as they are */

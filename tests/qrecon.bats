@@ -558,6 +558,23 @@ qr.write_pfm('flat.pfm', f)"
     run qr net-check net.pfm c.txt 32 32 '' flat.pfm
     assert_output ok
     grep -q '"masked_pixels": 1' r.json
+    # the same map as a calibration file (qcal(5)): flat.CH.X.Y entries, one
+    # pixel left out, which masks it
+    {
+        printf 'qpipe-calibration 1\nflat.2.width = 32\nflat.2.height = 32\n'
+        for y in $(seq 0 31); do
+            for x in $(seq 0 31); do
+                [ "$x" = 5 ] && [ "$y" = 3 ] && continue
+                printf 'flat.2.%d.%d = %s +- 0.01\n' "$x" "$y" "$([ "$x" -lt 16 ] && echo 2 || echo 1)"
+            done
+        done
+    } >flat.cal
+    qrecon heralded -q --flat flat.cal -o cal.pfm "$d/c.qev"
+    assert_same_file cal.pfm net.pfm
+    printf 'qpipe-calibration 1\ndelay.2 = 5 ps\n' >noflat.cal
+    run --separate-stderr qrecon heralded --flat noflat.cal "$d/c.qev"
+    assert_failure 1
+    assert_equal "$stderr" "qrecon: noflat.cal: the calibration holds no flat field (qcal flat)"
     "$NPY" -c "
 import sys; sys.path.insert(0, '$d')
 import numpy as np, qr
