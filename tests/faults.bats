@@ -3,8 +3,8 @@ load helpers
 # Faults, for every tool that writes a stream or an image (issue 9): a full
 # disk, a reader that goes away, a kill in the middle of -o, input that ends
 # or fails in the middle, input out of time order, and headers that claim
-# absurd sizes. qsim, qcat, qtag-read and qcorr coinc write streams; qssim
-# writes reports and SSIM maps.
+# absurd sizes. qsim, qcat, qtag-read, qcorr coinc and qcal apply write
+# streams; qrecon writes images, qssim reports and SSIM maps.
 #
 # Reference events come from qsim --text (formatted directly, without the
 # QEV codec) or from Python, which builds the vendor records byte by byte
@@ -109,11 +109,27 @@ for name in ("a", "b"):
 EOF
     qtag-read -F raw --no-provenance -o "$d/deep.qev" "$d/deep.raw"
     qtag-read -F raw --no-provenance -o "$d/ties.qev" "$d/ties.raw"
+    # calibrations (qcal(5)): a zero delay leaves every time as it is
+    printf 'qpipe-calibration 1\ndelay.1 = 0 ps\n' >"$d/zero.cal"
+    printf 'qpipe-calibration 1\nclock.1.offset = 1e300 ps\n' >"$d/huge-clock.cal"
+    # coincidence groups with pixels for qrecon heralded: a 256x256 image
+    # (a 256 kB PFM), and one of 32x32
+    qsim ghost --size 256x256 -n 2e4 -s 1 | qcorr coinc -w 2ns -o "$d/ghost256.qev"
+    qsim ghost --size 32x32 -n 1e5 -s 1 | qcorr coinc -w 2ns -o "$d/ghost.qev"
+    # single-pixel imaging with the marker of measurement 5 moved after that
+    # of measurement 6: it goes back in time
+    qsim spi --size 4 --object discs --flux 10M -s 2 | qcat >"$d/spi.txt"
+    awk -F'\t' 'NR > 1 && $3 == "marker" && $4 == 5 { held = $0; next }
+                $3 == "marker" && $4 == 7 { print held } { print }' "$d/spi.txt" >"$d/spi-back.txt"
+    qtag-read --no-provenance -o "$d/spi-back.qev" "$d/spi-back.txt"
+    # a PGM stack whose first frame claims 65535x65535 pixels
+    { printf 'P5\n65535 65535\n255\n'; head -c 100 /dev/zero; } >"$d/huge-patterns.pgm"
 }
 
 # ---- helpers ----
 
 to_full() { "$@" >/dev/full; }
+# stdout to out.qev (a stream, or whatever the tool writes there)
 to_out() { "$@" >out.qev; }
 
 # Runs "$@" into a reader that takes 100 bytes and goes away; prints the
@@ -155,6 +171,28 @@ interrupt_output() {
     done
     [ -n "$grown" ] || fail "no temporary file of out.qev grew: $(cat err)"
     kill -"$sig" "$(cat tool.pid)"
+    wait "$sub" || true
+}
+
+# Starts the command line $1, whose last command writes -o FILE only at its
+# end, waits until that command has read 2 MB, sends it signal $2 and waits.
+interrupt_reading() {
+    local line=$1 sig=$2 i pid= read=0
+    (
+        exec 3>&-
+        eval "$line >/dev/null 2>err &"
+        echo $! >tool.pid
+        wait
+    ) &
+    local sub=$!
+    for i in $(seq 1 300); do
+        [ -s tool.pid ] && pid=$(cat tool.pid)
+        [ -n "$pid" ] && read=$(sed -n 's/^rchar: //p' "/proc/$pid/io" 2>/dev/null || echo 0)
+        [ "${read:-0}" -gt 2000000 ] && break
+        sleep 0.1
+    done
+    [ "${read:-0}" -gt 2000000 ] || fail "the tool did not read 2 MB: $(cat err)"
+    kill -"$sig" "$pid"
     wait "$sub" || true
 }
 
@@ -289,6 +327,26 @@ small_memory() {
     assert_equal "$stderr" "qssim: /dev/full: write error: No space left on device"
 }
 
+@test "qcal apply: writing to /dev/full exits 1 with a message" {
+    run --separate-stderr to_full qcal apply "$BATS_FILE_TMPDIR/zero.cal" "$BATS_FILE_TMPDIR/in.qev"
+    assert_failure 1
+    assert_equal "$stderr" "qcal: write error: No space left on device"
+    run --separate-stderr qcal apply -o /dev/full "$BATS_FILE_TMPDIR/zero.cal" "$BATS_FILE_TMPDIR/in.qev"
+    assert_failure 1
+    assert_output ''
+    assert_equal "$stderr" "qcal: /dev/full: write error: No space left on device"
+}
+
+@test "qrecon: writing an image to /dev/full exits 1 with a message" {
+    run --separate-stderr to_full qrecon heralded -q "$BATS_FILE_TMPDIR/ghost256.qev"
+    assert_failure 1
+    assert_regex "$stderr" "^qrecon: (stdout: )?write error: No space left on device$"
+    run --separate-stderr qrecon heralded -q -O png -o /dev/full "$BATS_FILE_TMPDIR/ghost256.qev"
+    assert_failure 1
+    assert_output ''
+    assert_regex "$stderr" "(^|"$'\n'")qrecon: /dev/full: write error: No space left on device$"
+}
+
 # ---- a reader that goes away ----
 
 @test "qsim: a reader that goes away ends it quietly" {
@@ -323,6 +381,20 @@ small_memory() {
     run into_head qcorr coinc -w 2ns "$BATS_FILE_TMPDIR/pairs.qev"
     assert_quiet_end
     run into_head_sigpipe_ignored qcorr coinc -w 2ns "$BATS_FILE_TMPDIR/pairs.qev"
+    assert_quiet_end
+}
+
+@test "qcal apply: a reader that goes away ends it quietly" {
+    run into_head qcal apply "$BATS_FILE_TMPDIR/zero.cal" "$BATS_FILE_TMPDIR/in.qev"
+    assert_quiet_end
+    run into_head_sigpipe_ignored qcal apply "$BATS_FILE_TMPDIR/zero.cal" "$BATS_FILE_TMPDIR/in.qev"
+    assert_quiet_end
+}
+
+@test "qrecon: a reader that goes away ends it quietly" {
+    run into_head qrecon heralded -q "$BATS_FILE_TMPDIR/ghost256.qev"
+    assert_quiet_end
+    run into_head_sigpipe_ignored qrecon heralded -q "$BATS_FILE_TMPDIR/ghost256.qev"
     assert_quiet_end
 }
 
@@ -366,6 +438,27 @@ small_memory() {
 @test "qcorr coinc: SIGTERM in the middle of -o leaves neither out.qev nor its temporary file" {
     interrupt_output "qsim spdc -d 1000s | qcorr coinc -w 2ns -o out.qev" TERM
     assert_terminated_output
+}
+
+@test "qcal apply: kill -9 in the middle of -o leaves no out.qev" {
+    interrupt_output "qsim poisson -d 1000s | qcal apply $BATS_FILE_TMPDIR/zero.cal -o out.qev" 9
+    assert_killed_output
+}
+
+@test "qcal apply: SIGTERM in the middle of -o leaves neither out.qev nor its temporary file" {
+    interrupt_output "qsim poisson -d 1000s | qcal apply $BATS_FILE_TMPDIR/zero.cal -o out.qev" TERM
+    assert_terminated_output
+}
+
+@test "qrecon: kill -9 while it reads leaves no out.pfm" {
+    interrupt_reading "qsim ghost --size 32x32 -d 1000s | qcorr coinc -w 2ns | qrecon heralded -q -o out.pfm" 9
+    [ ! -e out.pfm ] || fail "out.pfm exists after kill -9"
+}
+
+@test "qrecon: SIGTERM while it reads leaves neither out.pfm nor a temporary file" {
+    interrupt_reading "qsim ghost --size 32x32 -d 1000s | qcorr coinc -w 2ns | qrecon heralded -q -o out.pfm" TERM
+    [ ! -e out.pfm ] || fail "out.pfm exists after SIGTERM"
+    [ -z "$(ls out.pfm.* 2>/dev/null)" ] || fail "left behind: $(ls out.pfm.*)"
 }
 
 # ---- input that ends or fails in the middle ----
@@ -431,6 +524,32 @@ small_memory() {
     assert_valid_prefix "$BATS_FILE_TMPDIR/gen.txt"
 }
 
+@test "qcal apply: a cut input: exit 1, the blocks written before are valid" {
+    local size cut
+    size=$(stat -c %s "$BATS_FILE_TMPDIR/in.qev")
+    cut=$((size * 6 / 10))
+    head -c "$cut" "$BATS_FILE_TMPDIR/in.qev" >cut.qev
+    run --separate-stderr to_out qcal apply "$BATS_FILE_TMPDIR/zero.cal" cut.qev
+    assert_failure 1
+    assert_regex "$stderr" "^qcal: cut.qev: truncated at byte $cut after [0-9]+ events \(block cut short\)$"
+    # a zero delay: the events kept are the input's first events
+    assert_valid_prefix "$BATS_FILE_TMPDIR/in.txt"
+}
+
+@test "qrecon: a cut input: exit 1 and no image, on stdout or with -o" {
+    local size cut
+    size=$(stat -c %s "$BATS_FILE_TMPDIR/ghost.qev")
+    cut=$((size * 6 / 10))
+    head -c "$cut" "$BATS_FILE_TMPDIR/ghost.qev" >cut.qev
+    run --separate-stderr qrecon heralded -q cut.qev
+    assert_failure 1
+    assert_output ''
+    assert_regex "$stderr" "^qrecon: cut.qev: truncated at byte $cut after [0-9]+ events"
+    run --separate-stderr qrecon heralded -q -o out.pfm cut.qev
+    assert_failure 1
+    [ ! -e out.pfm ] || fail "out.pfm written from a cut input"
+}
+
 @test "a read error (reading a directory) is exit 1 with the reason, for every tool that reads" {
     mkdir dir
     run --separate-stderr qcat dir
@@ -463,6 +582,22 @@ small_memory() {
     run --separate-stderr qcorr coinc -o out.qev "$BATS_FILE_TMPDIR/deep.qev"
     assert_failure 1
     [ ! -e out.qev ] || fail "out.qev written from unsorted input"
+}
+
+@test "qcal apply: an event that goes back in time in the third block is detected" {
+    run --separate-stderr to_out qcal apply "$BATS_FILE_TMPDIR/zero.cal" "$BATS_FILE_TMPDIR/deep.qev"
+    assert_failure 1
+    assert_regex "$stderr" "^qcal: .*deep.qev: event 150000 goes back in time"
+}
+
+@test "qrecon computational: a marker that goes back in time is detected" {
+    # photons belong to the measurement whose marker precedes them in time
+    run qstat --check "$BATS_FILE_TMPDIR/spi-back.qev"
+    assert_failure 3
+    run --separate-stderr to_out qrecon computational -q --size 4 "$BATS_FILE_TMPDIR/spi-back.qev"
+    assert_failure 1
+    [ ! -s out.qev ] || fail "an image was written"
+    assert_regex "$stderr" "^qrecon: .*spi-back.qev: .*(back in time|not time-sorted|order)"
 }
 
 @test "qcat --merge: an unsorted input is refused, naming the event and both times" {
@@ -556,4 +691,20 @@ small_memory() {
     assert_output ''
     refute_regex "$stderr" "out of memory"
     assert_regex "$stderr" "huge.png: .*(truncated|too little data)"
+}
+
+@test "qcal apply: a clock offset of 1e300 ps is refused, not wrapped into int64" {
+    run --separate-stderr to_out qcal apply "$BATS_FILE_TMPDIR/huge-clock.cal" "$BATS_FILE_TMPDIR/in.qev"
+    assert_failure 1
+    assert_regex "$stderr" "^qcal: .*huge-clock.cal: .*clock.1"
+    refute_regex "$stderr" "runtime error"
+}
+
+@test "qrecon: a pattern file whose frame claims 65535x65535 pixels is refused without allocating them" {
+    run --separate-stderr small_memory qrecon computational -q --patterns "$BATS_FILE_TMPDIR/huge-patterns.pgm" \
+        "$BATS_FILE_TMPDIR/spi-back.qev"
+    assert_failure 1
+    assert_output ''
+    assert_regex "$stderr" "^qrecon: .*huge-patterns.pgm: "
+    refute_regex "$stderr" "out of memory"
 }
