@@ -133,6 +133,11 @@ ref() {
     "$NPY" "$BATS_FILE_TMPDIR/ref.py" "$@"
 }
 
+npy() {
+    [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
+    "$NPY" "$@"
+}
+
 raw16_file() {
     python3 -c '
 import struct, sys
@@ -242,7 +247,7 @@ setup_file() {
 @test "against the truth: C = pairs + accidentals, three accidental estimates agree (5 sigma)" {
     local d=$BATS_FILE_TMPDIR
     qcorr stats -p 1:2 -d 2:3ns --json -o s.json "$d/c.qev"
-    run "$NPY" -c '
+    run npy -c '
 import json, math, sys
 p = json.load(open("s.json"))["pairs"][0]
 t = json.load(open(sys.argv[1]))
@@ -262,7 +267,7 @@ print(*out)' "$d/c.truth"
     local d=$BATS_FILE_TMPDIR
     qcorr stats -p 1:2 -d 2:3ns --json -o s.json "$d/c.qev"
     qcorr stats -p 1:2 -d 2:3ns --dark 1:100k --dark 2:150k --json -o dark.json "$d/c.qev"
-    run "$NPY" -c '
+    run npy -c '
 import json, math, sys
 p = json.load(open("s.json"))["pairs"][0]
 q = json.load(open("dark.json"))["pairs"][0]
@@ -297,7 +302,7 @@ print(*out)' "$d/c.truth"
     assert_success
     assert_line --index 0 "$(printf 'start_ps\tend_ps\tpair\trate_a_hz\trate_b_hz\tcoincidences\taccidentals\tcar\tsigma_car\theralding_eta_b')"
     printf '%s\n' "$output" >rows.tsv
-    run "$NPY" -c '
+    run npy -c '
 import json
 p = json.load(open("whole.json"))["pairs"][0]
 rows = [l.split("\t") for l in open("rows.tsv").read().splitlines()[1:]]
@@ -413,7 +418,7 @@ print(len(prom), bad)'
             --truth t$seed.json -o s$seed.qev
         qcorr stats -p 1:2 -d 2:3ns --dark 1:100k --dark 2:150k --json -o q$seed.json s$seed.qev
     done
-    run "$NPY" -c '
+    run npy -c '
 import json, math
 bad = []
 for seed in range(1, 11):
@@ -451,7 +456,7 @@ print(*bad, sep="\n")'
     qsim spdc -r 200k --det 1:eff=0.5,dark=20k,jitter=30ps \
         --det 2:eff=0.4,dark=20k,jitter=40ps,delay=3ns -d 0.5s -s 3 --truth t.json -o s.qev
     qcorr hist -p 1:2 -b 1ps -r 3500ps --json -o h.json s.qev
-    run "$NPY" -c '
+    run npy -c '
 import json, math
 import numpy as np
 t = json.load(open("t.json"))
@@ -477,7 +482,7 @@ print(abs(mean - d) <= 3 * s / math.sqrt(n), abs(sd - s) <= 3 * s / math.sqrt(2 
     for s in th co em; do
         qcorr hist -p 1:2 -b 200ps -r 200ps -o $s.tsv $s.qev
     done
-    run "$NPY" -c '
+    run npy -c '
 import json, math
 import numpy as np
 out = []
