@@ -323,12 +323,17 @@ static int read_entry(qev_calib *c, char *line, const char *name, unsigned long 
 
 static int read_line(qev_calib *c, char *line, size_t len, const char *name, unsigned long lineno)
 {
-    if (strlen(line) != len)
-        return fail(c, QEV_EFORMAT, "%s: line %lu: not text (a NUL byte)", name, lineno);
+    int text = strlen(line) == len;
     if (len && line[len - 1] == '\n')
         line[--len] = '\0';
-    if (lineno == 1)
-        return read_magic(c, line, name);
+    if (lineno == 1) {
+        int rc = read_magic(c, line, name);
+        if (rc == QEV_OK && !text)
+            rc = fail(c, QEV_EFORMAT, "%s: line 1: not text (a NUL byte)", name);
+        return rc;
+    }
+    if (!text)
+        return fail(c, QEV_EFORMAT, "%s: line %lu: not text (a NUL byte)", name, lineno);
     if (line[0] == '@')
         return qev_calib_add_provenance(c, line + 1);
     char *t = trim(line);
@@ -655,6 +660,8 @@ int qev_calib_delays(qev_calib *c, int64_t *delay, uint8_t *set)
 
 /* ---- clocks ---- */
 
+#define MAX_CLOCK_DELAY 1e17 /* ps, a day: beyond it no clock is meant */
+
 void qev_calib_clock_free(qev_calib_clock *k)
 {
     free(k->time);
@@ -689,7 +696,8 @@ static int clock_from_line(const qev_calib *c, unsigned ch, qev_calib_clock *k)
         drift = (qev_calib_num){0, NAN, QEV_DIM_RATIO};
     else if (rc != QEV_OK)
         return rc;
-    if (off.dim != QEV_DIM_TIME || (drift.dim != QEV_DIM_RATIO && drift.value != 0))
+    if (off.dim != QEV_DIM_TIME || (drift.dim != QEV_DIM_RATIO && drift.value != 0) ||
+        !(fabs(off.value) <= MAX_CLOCK_DELAY) || !(fabs(drift.value) <= 1e4))
         return QEV_EFORMAT;
     if (clock_alloc(k, 2) != QEV_OK)
         return QEV_ENOMEM;
@@ -712,7 +720,8 @@ static int clock_knot(const qev_calib *c, unsigned ch, size_t i, qev_calib_clock
     }
     if (rc != QEV_OK)
         return QEV_EFORMAT;
-    if (t.dim != QEV_DIM_TIME || d.dim != QEV_DIM_TIME || fabs(t.value) > 9e18)
+    if (t.dim != QEV_DIM_TIME || d.dim != QEV_DIM_TIME || !(fabs(t.value) <= 4e18) ||
+        !(fabs(d.value) <= MAX_CLOCK_DELAY))
         return QEV_EFORMAT;
     k->time[i] = (int64_t)llround(t.value);
     k->delay[i] = d.value;
