@@ -32,7 +32,7 @@ int qev_buckets_init(qev_buckets *b, size_t measurements, int64_t own_from, int6
 {
     *b = (qev_buckets){.measurements = measurements, .own_from = own_from, .own_to = own_to,
                        .marker_channel = marker_channel, .bucket_channel = bucket_channel,
-                       .current = -1};
+                       .current = -1, .last_t = INT64_MIN};
     if (measurements < 1 || measurements > MAX_MEASUREMENTS)
         return QEV_EINVAL;
     b->counts = calloc(measurements, sizeof *b->counts);
@@ -76,6 +76,11 @@ int qev_buckets_add(qev_buckets *b, const qev_event *ev, size_t n, char *why, si
 {
     for (size_t i = 0; i < n; i++) {
         const qev_event *e = &ev[i];
+        if (e->t < b->last_t)
+            return fail(why, cap, QEV_EINVAL,
+                        "event %llu goes back in time; sort the stream with qcat --merge first",
+                        (unsigned long long)(b->events + i));
+        b->last_t = e->t;
         if (e->kind == QEV_MARKER && e->channel == b->marker_channel) {
             int rc = open_measurement(b, e, b->events + i, why, cap);
             if (rc != QEV_OK)

@@ -28,13 +28,15 @@ typedef struct qev_buckets {
     int64_t *counts, *shown;
     uint64_t photons, orphans, markers, unindexed;
     int64_t current; /* the open measurement; -1 before the first marker */
+    int64_t last_t;  /* photons belong to the marker before them in time */
     uint64_t events;
 } qev_buckets;
 
 int qev_buckets_init(qev_buckets *b, size_t measurements, int64_t own_from, int64_t own_to,
                      uint16_t marker_channel, uint16_t bucket_channel);
 void qev_buckets_free(qev_buckets *b);
-/* QEV_EINVAL for a marker value beyond the measurements. */
+/* QEV_EINVAL for a marker value beyond the measurements, or an event that
+ * goes back in time. */
 int qev_buckets_add(qev_buckets *b, const qev_event *ev, size_t n, char *why, size_t cap);
 /* b[m] = counts[m] / shown[m], photons per exposure; QEV_EINVAL (naming the
  * first one) when a measurement was never shown. */

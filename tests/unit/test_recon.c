@@ -590,6 +590,12 @@ static void test_buckets(void)
     qev_event far = {50, 0, QEV_MARKER, QEV_F_VALUE, 3};
     tap_ok(qev_buckets_add(&b, &far, 1, why, sizeof why) == QEV_EINVAL,
            "a marker beyond the measurements is an error");
+    qev_buckets_free(&b);
+    qev_buckets_init(&b, 3, INT64_MIN, INT64_MAX, 0, 1);
+    qev_buckets_add(&b, ev, 5, why, sizeof why);
+    tap_ok(qev_buckets_add(&b, ev + 1, 2, why, sizeof why) == QEV_EINVAL &&
+               strstr(why, "event 5 goes back in time"),
+           "an event that goes back in time is an error, named by its index");
     int64_t shown[2] = {1, 0}, counts[2] = {4, 0};
     tap_ok(qev_buckets_values(2, counts, shown, v, why, sizeof why) == QEV_EINVAL,
            "a measurement never shown is an error");
