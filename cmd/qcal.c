@@ -16,6 +16,7 @@
 #include "corrhist.h"
 #include "corrstats.h"
 #include "filter.h"
+#include "image.h"
 #include "qcal_drift.h"
 #include "qcal_fit.h"
 #include "qcal_peak.h"
@@ -71,6 +72,7 @@ static const char usage[] =
     "qcal flat: per-pixel efficiency of an array under uniform light, mean 1.\n"
     "  -C, --channels=CH      the array channel (default: the first with pixels)\n"
     "      --dark=FILE        dark counts to subtract (as for efficiency)\n"
+    "      --pfm=FILE         also write the map as a PFM image\n"
     "\n"
     "qcal merge: one calibration from several; a section (delay, clock.CH, dark,\n"
     "deadtime, efficiency, flat.CH, hot.CH, ...) of a later file replaces it.\n"
@@ -107,6 +109,7 @@ enum {
     OPT_ACCIDENTALS,
     OPT_MAX_SIGMA,
     OPT_FORCE,
+    OPT_PFM,
 };
 
 enum command { DELAYS, DRIFT, DARK, DEADTIME, EFFICIENCY, FLAT, MERGE, DIFF, APPLY, NCOMMANDS };
@@ -123,7 +126,7 @@ struct opts {
     long knots, max_knots, rank;
     int accidentals;
     uint16_t pair_a, pair_b;
-    const char *residuals, *output, *dark, *cal;
+    const char *residuals, *output, *dark, *cal, *pfm;
 };
 
 /* ---- options ---- */
@@ -211,6 +214,7 @@ static void tool_option(struct opts *o, int c)
     case OPT_ACCIDENTALS: o->accidentals = parse_accidentals(optarg); break;
     case OPT_MAX_SIGMA: o->max_sigma = cli_real("--max-sigma", optarg, NULL, 0, 1e9); break;
     case OPT_FORCE: o->force = 1; break;
+    case OPT_PFM: o->pfm = optarg; break;
     default: cli_common_option(c, usage);
     }
 }
@@ -263,6 +267,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         {"accidentals", required_argument, NULL, OPT_ACCIDENTALS},
         {"max-sigma", required_argument, NULL, OPT_MAX_SIGMA},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"pfm", required_argument, NULL, OPT_PFM},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
@@ -1257,6 +1262,21 @@ static size_t flat_channel(const struct opts *o, const struct counts *k)
     cli_die(NULL, "no channel with pixel events%s", o->channels_set ? " among --channels" : "");
 }
 
+/* The map as a PFM image, written beside and renamed into place. */
+static void flat_image(const char *path, const double *px, uint32_t w, uint32_t h, double mean)
+{
+    qev_image im;
+    char why[256];
+    if (qev_image_alloc(&im, w, h, why, sizeof why) != QEV_OK)
+        cli_die(path, "%s", why);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        im.px[i] = px[i] / mean;
+    if (qev_image_save(path, &im, QEV_IMAGE_PFM, 0, (qev_image_scale){0, 0}, why, sizeof why) !=
+        QEV_OK)
+        cli_die(path, "%s", why);
+    qev_image_free(&im);
+}
+
 static void run_flat(const struct opts *o, const char *path)
 {
     struct dark_rates *dk = o->dark ? load_dark(o) : NULL;
@@ -1295,6 +1315,8 @@ static void run_flat(const struct opts *o, const char *path)
             size_t i = (size_t)y * w + x;
             setn(c, px[i] / mean, sqrt(var[i]) / mean, "", "flat.%u.%u.%u", ch, x, y);
         }
+    if (o->pfm)
+        flat_image(o->pfm, px, w, h, mean);
     write_calibration(o, c);
     qev_calib_free(c);
     free(px);

@@ -456,7 +456,7 @@ for y in range(16):
 write("flat.raw", ev)
 EOF
     qtag-read --format raw16 -o flat.qev flat.raw
-    qcal flat -o flat.cal flat.qev
+    qcal flat -o flat.cal --pfm flat.pfm flat.qev
     python3 - <<'EOF' || fail "$(head -20 flat.cal)"
 import statistics
 eff = {(x, y): 0.5 + 0.05 * ((7 * x + 3 * y) % 10) for x in range(16) for y in range(16)}
@@ -471,6 +471,23 @@ rms = statistics.pstdev(pulls)
 print(len(pulls), statistics.mean(pulls), rms, max(map(abs, pulls)))
 assert len(pulls) == 256
 assert abs(statistics.mean(pulls)) < 0.25 and 0.85 < rms < 1.15 and max(map(abs, pulls)) < 4.5
+EOF
+    # the PFM image holds the same map: "Pf", 16 16, -1.0 (little-endian), then
+    # float32 rows from the bottom one up
+    python3 - <<'EOF' || fail "the PFM image differs from the calibration"
+import struct
+data = open("flat.pfm", "rb").read()
+head = data.split(b"\n", 3)
+assert head[:2] == [b"Pf", b"16 16"] and float(head[2]) == -1, head[:3]
+px = struct.unpack("<256f", head[3])
+cal = {}
+for line in open("flat.cal"):
+    k = line.split()
+    if k and k[0].startswith("flat.2.") and k[0].count(".") == 3:
+        _, _, x, y = k[0].split(".")
+        cal[(int(x), int(y))] = float(k[2])
+for (x, y), v in cal.items():
+    assert abs(px[(15 - y) * 16 + x] - v) < 1e-4, (x, y, v)
 EOF
 }
 
