@@ -981,35 +981,54 @@ struct interval_state {
     qcal_smallest small;
 };
 
+static void add_interval(struct interval_state **st, uint16_t ch, int64_t t, size_t keep,
+                         const qev_reader *r)
+{
+    struct interval_state *s = st[ch];
+    if (!s) {
+        s = st[ch] = calloc(1, sizeof *s);
+        if (!s || qcal_smallest_init(&s->small, keep) != QEV_OK)
+            cli_die(NULL, "out of memory");
+        s->last = s->first = t;
+        return;
+    }
+    int64_t d = t - s->last;
+    if (d < 0)
+        cli_die(qev_reader_name(r), "channel %u goes back in time; merge the inputs in time "
+                "order first (qcat --merge)", ch);
+    s->last = t;
+    s->intervals++;
+    if (qcal_smallest_wants(&s->small, d))
+        qcal_smallest_add(&s->small, d);
+}
+
+static void deadtime_entry(const struct opts *o, qev_calib *c, struct interval_state *s,
+                           size_t ch, int64_t res_ps, const char *source)
+{
+    size_t m;
+    double tau, sigma;
+    const int64_t *d = qcal_smallest_sorted(&s->small, &m);
+    double mean = s->intervals ? (double)(s->last - s->first) / (double)s->intervals : 0;
+    if (qcal_deadtime(d, m, (size_t)o->rank, res_ps, s->intervals, mean, &tau, &sigma) ==
+        QEV_OK) {
+        setn(c, tau, sigma, "ps", "deadtime.%zu", ch);
+        setn(c, (double)s->intervals, NAN, "", "deadtime.%zu.intervals", ch);
+    } else {
+        cli_warn(source, "channel %zu: fewer than %ld intervals", ch, 2 * o->rank);
+    }
+}
+
 static void run_deadtime(const struct opts *o, const char *path)
 {
     static struct interval_state *st[65536];
-    size_t keep = 2 * (size_t)o->rank;
     qev_reader *r = cli_reader(path);
     int64_t res_ps = stream_resolution(r);
     const qev_event *ev;
     long n;
     while ((n = qev_read(r, &ev)) >= 0)
-        for (long i = 0; i < n; i++) {
-            uint16_t ch = ev[i].channel;
-            if (ev[i].kind != QEV_PHOTON || !wanted(o, ch))
-                continue;
-            struct interval_state *s = st[ch];
-            if (!s) {
-                s = st[ch] = calloc(1, sizeof *s);
-                if (!s || qcal_smallest_init(&s->small, keep) != QEV_OK)
-                    cli_die(NULL, "out of memory");
-                s->last = s->first = ev[i].t;
-                continue;
-            }
-            int64_t d = ev[i].t - s->last;
-            if (d < 0)
-                die_disorder(r, qev_reader_stats(r).events - (uint64_t)(n - i));
-            s->last = ev[i].t;
-            s->intervals++;
-            if (qcal_smallest_wants(&s->small, d))
-                qcal_smallest_add(&s->small, d);
-        }
+        for (long i = 0; i < n; i++)
+            if (ev[i].kind == QEV_PHOTON && wanted(o, ev[i].channel))
+                add_interval(st, ev[i].channel, ev[i].t, 2 * (size_t)o->rank, r);
     cli_check_read(r, n);
     qev_calib *c = new_calibration();
     char comment[400];
@@ -1023,18 +1042,7 @@ static void run_deadtime(const struct opts *o, const char *path)
     for (size_t ch = 0; ch < 65536; ch++) {
         if (!st[ch])
             continue;
-        size_t m;
-        double tau, sigma;
-        const int64_t *d = qcal_smallest_sorted(&st[ch]->small, &m);
-        struct interval_state *s = st[ch];
-        double mean = s->intervals ? (double)(s->last - s->first) / (double)s->intervals : 0;
-        if (qcal_deadtime(d, m, (size_t)o->rank, res_ps, s->intervals, mean, &tau, &sigma) ==
-            QEV_OK) {
-            setn(c, tau, sigma, "ps", "deadtime.%zu", ch);
-            setn(c, (double)st[ch]->intervals, NAN, "", "deadtime.%zu.intervals", ch);
-        } else {
-            cli_warn(qev_reader_name(r), "channel %zu: fewer than %zu intervals", ch, keep);
-        }
+        deadtime_entry(o, c, st[ch], ch, res_ps, qev_reader_name(r));
         qcal_smallest_free(&st[ch]->small);
         free(st[ch]);
     }
