@@ -1208,6 +1208,7 @@ static void efficiency_output(const struct opts *o, const struct eff_result *e, 
              "dark_B T); C in a %" PRId64 " ps window at %.1f ps; binomial sigma; dark %s",
              e->window, e->delay, dark ? "subtracted" : "not subtracted");
     section_start(c, "efficiency", comment, source);
+    check_calib(c, qev_calib_setf(c, "efficiency.pair", "%u:%u", o->pair_a, o->pair_b));
     setn(c, (double)e->window, NAN, "ps", "efficiency.window");
     setn(c, e->st.coincidences, NAN, "", "efficiency.coincidences");
     setn(c, e->st.accidentals, e->st.sigma_accidentals, "", "efficiency.accidentals");
