@@ -85,6 +85,9 @@ static const char usage[] =
     "\n"
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error.\n";
 
+/* Images larger than this are refused, whatever a header or an option says. */
+#define MAX_PIXELS (1ul << 24)
+
 enum subcommand { SUB_HERALDED, SUB_COMPUTATIONAL, SUB_PATTERNS, SUB_MERGE, SUB_COUNT };
 #define F_H (1u << SUB_HERALDED)
 #define F_C (1u << SUB_COMPUTATIONAL)
@@ -207,6 +210,8 @@ static void parse_size(struct opts *o, const char *arg)
         h = strtoul(end + 1, &end, 10);
     if (errno || *end || w < 1 || h < 1 || w > 65535 || h > 65535 || !isdigit((unsigned char)*arg))
         cli_usage_error("--size: '%s' is not N or WxH (1 to 65535)", arg);
+    if (w * h > MAX_PIXELS)
+        cli_usage_error("--size: %lux%lu is more than %lu pixels", w, h, (unsigned long)MAX_PIXELS);
     o->width = (uint32_t)w;
     o->height = (uint32_t)h;
     o->has_size = 1;
@@ -423,8 +428,9 @@ static void image_size(struct opts *o, const qev_meta *m, const char *what)
         return;
     if (!meta_int(m, "image_width", &w) || !meta_int(m, "image_height", &h))
         cli_usage_error("%s does not say the image size: give --size", what);
-    if (w < 1 || h < 1 || w > 65535 || h > 65535)
-        cli_die(what, "image size %" PRId64 "x%" PRId64 " is out of range", w, h);
+    if (w < 1 || h < 1 || w > 65535 || h > 65535 || (uint64_t)(w * h) > MAX_PIXELS)
+        cli_die(what, "image size %" PRId64 "x%" PRId64 " is out of range (at most %lu pixels)",
+                w, h, (unsigned long)MAX_PIXELS);
     o->width = (uint32_t)w;
     o->height = (uint32_t)h;
 }
@@ -612,7 +618,8 @@ static int is_calibration(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         cli_die(path, "cannot open: %s", strerror(errno));
-    int yes = fgets(head, sizeof head, f) && strncmp(head, QEV_CALIB_MAGIC, strlen(QEV_CALIB_MAGIC)) == 0;
+    int yes = fgets(head, sizeof head, f) &&
+              strncmp(head, QEV_CALIB_MAGIC, strlen(QEV_CALIB_MAGIC)) == 0;
     fclose(f);
     return yes;
 }

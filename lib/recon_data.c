@@ -428,8 +428,8 @@ static int spec_from_partial(const qev_partial *p, qev_pattern_spec *s, char *wh
     for (size_t i = 0; i < 8; i++)
         if (get1(p, names[i], &v[i], why, cap) != QEV_OK)
             return QEV_EFORMAT;
-    if (v[0] < 1 || v[1] < 1 || v[0] > 65536 || v[1] > 65536 || v[2] < 0 ||
-        v[2] > QEV_PATTERNS_FILE || !qev_order_name((enum qev_order)v[3]) || v[5] < 1)
+    if (v[0] < 1 || v[1] < 1 || v[0] > 65536 || v[1] > 65536 || v[0] * v[1] > (1 << 24) ||
+        v[2] < 0 || v[2] > QEV_PATTERNS_FILE || !qev_order_name((enum qev_order)v[3]) || v[5] < 1)
         return fail(why, cap, QEV_EFORMAT, "bad pattern description in the partial result");
     *s = (qev_pattern_spec){(enum qev_pattern_kind)v[2], (uint32_t)v[0], (uint32_t)v[1],
                             (enum qev_order)v[3], (uint64_t)v[4], (uint64_t)v[5], v[6] != 0, 0};

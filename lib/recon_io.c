@@ -109,7 +109,10 @@ static int read_all(const char *path, uint8_t **buf, size_t *len, size_t max, ch
     return rc;
 }
 
-static int pnm_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+static int pnm_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 /* The length of the P5 frame at d: its header (magic, width, height, maxval,
  * comments among them, one whitespace after) and its samples. 0 when the
@@ -270,8 +273,9 @@ static int flat_size(const qev_calib *c, long ch, size_t width, size_t height, c
     if (rc != QEV_OK || qev_calib_number(c, key, &h) != QEV_OK)
         return fail(why, cap, QEV_EINVAL, "no flat field of channel %ld", ch);
     if (w.value != (double)width || h.value != (double)height)
-        return fail(why, cap, QEV_EINVAL, "the flat field of channel %ld is %gx%g, the image %zux%zu",
-                    ch, w.value, h.value, width, height);
+        return fail(why, cap, QEV_EINVAL,
+                    "the flat field of channel %ld is %gx%g, the image %zux%zu", ch, w.value,
+                    h.value, width, height);
     return QEV_OK;
 }
 
@@ -320,7 +324,10 @@ int qev_recon_format_of_path(const char *path, enum qev_recon_format *f)
 
 const char *qev_recon_format_name(enum qev_recon_format f) { return format_names[f]; }
 
-int qev_recon_format_scaled(enum qev_recon_format f) { return f != QEV_OUT_PFM && f != QEV_OUT_TSV; }
+int qev_recon_format_scaled(enum qev_recon_format f)
+{
+    return f != QEV_OUT_PFM && f != QEV_OUT_TSV;
+}
 
 /* ---- images with comments ---- */
 

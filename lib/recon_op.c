@@ -262,7 +262,8 @@ void qev_op_row(const qev_recon_op *op, size_t m, double *row)
     size_t n = op->n;
     switch (op->kind) {
     case OP_HADAMARD: {
-        uint32_t idx = op->perm[op->split ? m / 2 : m], u = idx / (uint32_t)n, v = idx % (uint32_t)n;
+        uint32_t idx = op->perm[op->split ? m / 2 : m];
+        uint32_t u = idx / (uint32_t)n, v = idx % (uint32_t)n;
         double sign = op->split && m % 2 ? -1 : 1;
         for (size_t y = 0; y < n; y++)
             for (size_t x = 0; x < n; x++) {

@@ -29,7 +29,10 @@ static int fail(char *why, size_t cap, int status, const char *fmt, ...)
     return status;
 }
 
-static int out_of_memory(char *why, size_t cap) { return fail(why, cap, QEV_ENOMEM, "out of memory"); }
+static int out_of_memory(char *why, size_t cap)
+{
+    return fail(why, cap, QEV_ENOMEM, "out of memory");
+}
 
 static double dot(const double *a, const double *b, size_t n)
 {
