@@ -715,7 +715,11 @@ static void heralded_image(const struct opts *o, const qev_herald_sums *s)
     const double *a = s->acc == QEV_ACC_NONE ? NULL : acc;
     qev_herald_net(npix, s->coinc.count, a, var, flat, net, nvar, &masked);
     report_heralded(s, a, masked, net, nvar);
-    const char *what = "net coincidences per pixel (accidentals subtracted, flat-field divided)";
+    static const char *const acc_text[] = {"", ", accidentals of a delayed window subtracted",
+                                           ", accidentals from the singles subtracted"};
+    char what[200];
+    snprintf(what, sizeof what, "coincidences per pixel%s%s", acc_text[s->acc],
+             flat ? ", divided by the flat field" : "");
     if (o->deconvolve > 0) {
         qev_rl_result res;
         char why[256];
@@ -727,7 +731,8 @@ static void heralded_image(const struct opts *o, const qev_herald_sums *s)
         report_num("deconvolve_sigma_px", o->deconvolve);
         report_add("iterations", 0, "%u", res.iterations);
         report_add("converged", 0, "%s", res.converged ? "true" : "false");
-        what = "coincidences per pixel, Richardson-Lucy estimate";
+        snprintf(what, sizeof what, "coincidences per pixel, Richardson-Lucy estimate "
+                                    "(Gaussian PSF of sd %g pixels)", o->deconvolve);
     }
     qev_image im;
     image_from(&im, s->width, s->height, net);
