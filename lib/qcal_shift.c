@@ -340,10 +340,19 @@ struct source {
     size_t n;
 };
 
-/* Two sources, the common case of a shifted group of channels. */
+/* Two sources, the common case of a shifted group of channels. When b is
+ * sparse, a is copied in runs up to each of b's events. */
 static size_t merge2(struct source a, struct source b, qev_event *out)
 {
     size_t o = 0, ia = 0, ib = 0;
+    if (b.n * 16 < a.n)
+        for (; ib < b.n; ib++) {
+            size_t run = count_before(a.p + ia, a.n - ia, b.p[ib].t + 1);
+            memcpy(out + o, a.p + ia, run * sizeof *out);
+            o += run;
+            ia += run;
+            out[o++] = b.p[ib];
+        }
     while (ia < a.n && ib < b.n)
         out[o++] = b.p[ib].t < a.p[ia].t ? b.p[ib++] : a.p[ia++];
     memcpy(out + o, a.p + ia, (a.n - ia) * sizeof *out);
@@ -409,18 +418,22 @@ static int release(qcal_shift *s, int64_t b)
     return QEV_OK;
 }
 
-static inline int correct(qcal_shift *s, qev_event *e)
+/* The corrected copy of in at out; 0 for a masked pixel. Reads only from
+ * in, so the copy's stores never wait on its own loads. */
+static inline int correct(qcal_shift *s, const qev_event *in, qev_event *out)
 {
-    uint16_t ch = e->channel;
+    uint16_t ch = in->channel;
     uint8_t m = s->mode[ch];
+    int64_t t = in->t - s->delay[ch];
     if (__builtin_expect(m != 0, 0)) {
-        if ((m & MODE_MASK) && (e->flags & QEV_F_PIXEL) && masked(s, ch, e->aux))
+        if ((m & MODE_MASK) && (in->flags & QEV_F_PIXEL) && masked(s, ch, in->aux))
             return 0;
         if (m & MODE_CLOCK)
-            e->t = clock_forward(&s->clocks[s->clock_of[ch] - 1], e->t) + s->delay[ch];
+            t = clock_forward(&s->clocks[s->clock_of[ch] - 1], in->t);
     }
-    e->t -= s->delay[ch];
-    e->channel = s->rename[ch];
+    *out = *in;
+    out->t = t;
+    out->channel = s->rename[ch];
     return 1;
 }
 
@@ -463,8 +476,7 @@ int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
         }
         last_in = ev[i].t;
         qev_event *e = &q[qn];
-        *e = ev[i];
-        if (!correct(s, e)) {
+        if (!correct(s, &ev[i], e)) {
             s->masked++;
         } else if (e->t >= last0) {
             last0 = e->t;
