@@ -451,48 +451,88 @@ static qev_partial *stats_snapshot(const struct corr_opts *o, const qev_correlat
     return p;
 }
 
+/* --every: one correlator per interval, owning only the interval; it also
+ * sees the events up to its reach past its end, so a pair belongs to the
+ * interval of its earlier event, and the intervals add up to the whole run. */
 struct series {
     const struct corr_opts *o;
-    qev_correlator *c;
+    qev_correlator *cur, *next;
     int64_t half, start;
     int started;
     FILE *out;
 };
 
-/* One interval: a fresh correlator per interval, fed from its start with the
- * events that may still pair into it, owning only the interval. */
-static void series_row(struct series *s, int64_t end)
+static qev_correlator *interval_correlator(const struct series *s, int64_t from)
 {
-    qev_partial *p = stats_snapshot(s->o, s->c, s->half, end - s->start);
-    qev_stats_write_tsv_row(s->out, p, s->start, end);
+    qev_correlator *c = qev_correlator_new(s->o->pairs, s->o->npairs, 1, s->half, QEV_CORR_ALL,
+                                           from, from + s->o->every);
+    if (!c)
+        cli_die(NULL, "out of memory");
+    return c;
+}
+
+static void series_feed(qev_correlator *c, const qev_event *ev, size_t n, const qev_reader *r)
+{
+    if (n && qev_correlator_add(c, ev, n) != QEV_OK)
+        die_disorder(r, qev_correlator_disorder_at(c));
+}
+
+/* Writes the current interval's row and moves on to the next interval. */
+static void series_next(struct series *s, int64_t row_end)
+{
+    qev_partial *p = stats_snapshot(s->o, s->cur, s->half, row_end - s->start);
+    qev_stats_write_tsv_row(s->out, p, s->start, row_end);
     qev_partial_free(p);
+    qev_correlator_free(s->cur);
+    s->start += s->o->every;
+    s->cur = s->next ? s->next : interval_correlator(s, s->start);
+    s->next = NULL;
 }
 
 static void series_add(struct series *s, const qev_event *ev, size_t n, const qev_reader *r)
 {
+    int64_t reach = s->half + 1;
     size_t i = 0;
     while (i < n) {
         if (!s->started) {
             s->start = ev[i].t - (ev[i].t % s->o->every + s->o->every) % s->o->every;
+            s->cur = interval_correlator(s, s->start);
             s->started = 1;
         }
         int64_t end = s->start + s->o->every;
-        size_t j = i;
-        while (j < n && ev[j].t < end)
-            j++;
-        if (qev_correlator_add(s->c, ev + i, j - i) != QEV_OK)
-            die_disorder(r, qev_correlator_disorder_at(s->c));
-        i = j;
-        if (i < n) {
-            series_row(s, end);
-            qev_correlator_free(s->c);
-            s->c = qev_correlator_new(s->o->pairs, s->o->npairs, 1, s->half, QEV_CORR_ALL, end,
-                                      end + s->o->every);
-            if (!s->c)
-                cli_die(NULL, "out of memory");
-            s->start = end;
-        }
+        size_t inside = i, near = i;
+        while (inside < n && ev[inside].t < end)
+            inside++;
+        near = inside;
+        while (near < n && ev[near].t < end + reach)
+            near++;
+        series_feed(s->cur, ev + i, near - i, r);
+        if (near > inside && !s->next)
+            s->next = interval_correlator(s, end);
+        if (s->next)
+            series_feed(s->next, ev + inside, near - inside, r);
+        i = near;
+        if (i < n)
+            series_next(s, end);
     }
+}
+
+static void series_finish(struct series *s)
+{
+    if (!s->started)
+        return;
+    int64_t first, last;
+    qev_correlator_span(s->cur, &first, &last);
+    int64_t end = s->start + s->o->every;
+    if (!s->next) {
+        series_next(s, last >= s->start && last + 1 < end ? last + 1 : end);
+    } else {
+        series_next(s, end);
+        qev_correlator_span(s->cur, &first, &last);
+        series_next(s, last >= s->start ? last + 1 : s->start);
+    }
+    qev_correlator_free(s->cur);
+    s->cur = NULL;
 }
 
 static void run_stats(struct corr_opts *o, const char *path)
@@ -502,7 +542,11 @@ static void run_stats(struct corr_opts *o, const char *path)
     owned_interval(o, qev_reader_meta(r));
     stats_params(o, r);
     int64_t half = qev_stats_reach(&o->sp, o->npairs);
-    struct series s = {o, new_correlator(o, 1, half, 0), half, 0, 0, NULL};
+    if (o->every && o->every <= half + 1)
+        cli_usage_error("--every must be longer than the %" PRId64 " ps the statistics reach",
+                        half + 1);
+    struct series s = {o, NULL, NULL, half, 0, 0, NULL};
+    qev_correlator *whole = o->every ? NULL : new_correlator(o, 1, half, 0);
     if (o->every) {
         s.out = cli_output_stream(o->output, 0);
         qev_stats_write_tsv_header(s.out);
@@ -512,22 +556,20 @@ static void run_stats(struct corr_opts *o, const char *path)
     while ((n = qev_read(r, &ev)) >= 0) {
         if (o->every)
             series_add(&s, ev, (size_t)n, r);
-        else if (qev_correlator_add(s.c, ev, (size_t)n) != QEV_OK)
-            die_disorder(r, qev_correlator_disorder_at(s.c));
+        else if (qev_correlator_add(whole, ev, (size_t)n) != QEV_OK)
+            die_disorder(r, qev_correlator_disorder_at(whole));
         cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
-    if (o->every && s.started) {
-        int64_t first, last;
-        qev_correlator_span(s.c, &first, &last);
-        series_row(&s, last >= s.start ? last + 1 : s.start);
-    } else if (!o->every) {
-        qev_partial *p = stats_snapshot(o, s.c, half, o->duration);
+    if (o->every) {
+        series_finish(&s);
+    } else {
+        qev_partial *p = stats_snapshot(o, whole, half, o->duration);
         write_result(o, p, qev_reader_name(r));
         qev_partial_free(p);
     }
     cli_reader_close(r);
-    qev_correlator_free(s.c);
+    qev_correlator_free(whole);
 }
 
 /* ---- coincidence groups ---- */
@@ -592,9 +634,10 @@ static void run_coinc(struct corr_opts *o, const char *path)
     static uint8_t photons[65536];
     qev_reader *r = cli_reader(path);
     check_cal(o, r);
-    struct qev_coinc_opts co = {o->window, o->min_fold, delay,
-                                o->channels_set ? o->takes_part : photons, o->collapse,
-                                o->group_time, o->collapse_channel};
+    struct qev_coinc_opts co = {o->window,      o->min_fold,   delay,
+                                o->channels_set ? o->takes_part : photons,
+                                !o->channels_set, o->collapse, o->group_time,
+                                o->collapse_channel};
     if (!o->channels_set)
         memset(photons, 1, sizeof photons);
     coinc_channels(o, &co, delay);
@@ -608,12 +651,7 @@ static void run_coinc(struct corr_opts *o, const char *path)
     const qev_event *ev;
     long n;
     while ((n = qev_read(r, &ev)) >= 0) {
-        size_t kept = 0;
-        qev_event *photon_only = (qev_event *)ev; /* the reader's block: filter in place */
-        for (long i = 0; i < n; i++)
-            if (o->channels_set || ev[i].kind == QEV_PHOTON)
-                photon_only[kept++] = ev[i];
-        if (qev_coinc_add(c, photon_only, kept, write_events, s) == QEV_EINVAL)
+        if (qev_coinc_add(c, ev, (size_t)n, write_events, s) == QEV_EINVAL)
             die_disorder(r, qev_coinc_disorder_at(c));
         cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
     }

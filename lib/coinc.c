@@ -10,6 +10,7 @@
 struct qev_coinc {
     qev_coinc_opts o;
     int64_t max_delay, last_t;
+    int one_delay; /* every channel taking part has the same delay: order kept */
     qev_reorder *order;
     qev_event *pending; /* corrected, in time order; [head, len) waits for its window */
     size_t head, len, cap;
@@ -28,9 +29,14 @@ qev_coinc *qev_coinc_new(const qev_coinc_opts *o)
         return NULL;
     c->o = *o;
     c->max_delay = INT64_MIN;
-    for (size_t ch = 0; ch < 65536; ch++)
-        if (o->takes_part[ch] && o->delay[ch] > c->max_delay)
-            c->max_delay = o->delay[ch];
+    int64_t min_delay = INT64_MAX;
+    for (size_t ch = 0; ch < 65536; ch++) {
+        if (!o->takes_part[ch])
+            continue;
+        c->max_delay = o->delay[ch] > c->max_delay ? o->delay[ch] : c->max_delay;
+        min_delay = o->delay[ch] < min_delay ? o->delay[ch] : min_delay;
+    }
+    c->one_delay = min_delay == c->max_delay;
     c->last_t = INT64_MIN;
     c->order = qev_reorder_new();
     if (!c->order) {
@@ -85,7 +91,8 @@ static int64_t group_time(const qev_coinc *c, const qev_event *ev, size_t m)
     __int128 sum = 0;
     for (size_t i = 0; i < m; i++)
         sum += ev[i].t;
-    return (int64_t)(sum / (__int128)m); /* rounds toward the first event's side */
+    __int128 q = sum / (__int128)m;
+    return (int64_t)(q * (__int128)m > sum ? q - 1 : q); /* the floor, for any sign */
 }
 
 static int emit_group(qev_coinc *c, const qev_event *ev, size_t m, unsigned fold,
@@ -131,25 +138,33 @@ static int form_groups(qev_coinc *c, int64_t bound, qev_coinc_emit emit, void *c
     return QEV_OK;
 }
 
+/* Room for need more pending events, dropping the used ones first. */
+static int pending_room(qev_coinc *c, size_t need)
+{
+    if (c->head) {
+        memmove(c->pending, c->pending + c->head, (c->len - c->head) * sizeof *c->pending);
+        c->len -= c->head;
+        c->head = 0;
+    }
+    if (c->len + need <= c->cap)
+        return QEV_OK;
+    size_t cap = c->cap ? c->cap : 4096;
+    while (cap < c->len + need)
+        cap *= 2;
+    qev_event *p = realloc(c->pending, cap * sizeof *p);
+    if (!p)
+        return QEV_ENOMEM;
+    c->pending = p;
+    c->cap = cap;
+    return QEV_OK;
+}
+
+/* Moves the re-ordered events earlier than bound to the pending list. */
 static int move_ready(qev_coinc *c, int64_t bound)
 {
-    if (c->head > 0 && c->head == c->len)
-        c->head = c->len = 0;
     for (;;) {
-        if (c->cap - c->len < 1024) {
-            if (c->head) {
-                memmove(c->pending, c->pending + c->head, (c->len - c->head) * sizeof *c->pending);
-                c->len -= c->head;
-                c->head = 0;
-            }
-            size_t cap = c->cap ? 2 * c->cap : 4096;
-            qev_event *p = c->cap - c->len < 1024 ? realloc(c->pending, cap * sizeof *p) : c->pending;
-            if (!p)
-                return QEV_ENOMEM;
-            if (p != c->pending || c->cap - c->len < 1024)
-                c->cap = cap;
-            c->pending = p;
-        }
+        if (pending_room(c, 1024) != QEV_OK)
+            return QEV_ENOMEM;
         size_t got = qev_reorder_pop_before(c->order, bound, c->pending + c->len, c->cap - c->len);
         c->len += got;
         if (got == 0)
@@ -157,17 +172,28 @@ static int move_ready(qev_coinc *c, int64_t bound)
     }
 }
 
-int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, qev_coinc_emit emit, void *ctx)
+/* Takes in the events of channels taking part, corrected for their delays;
+ * locals keep the loop's counters out of memory. */
+static int take_block(qev_coinc *c, const qev_event *ev, size_t n)
 {
+    if (c->one_delay && pending_room(c, n) != QEV_OK)
+        return QEV_ENOMEM;
+    int64_t last = c->last_t;
+    size_t len = c->len, ignored = 0;
     for (size_t i = 0; i < n; i++) {
-        if (ev[i].t < c->last_t) {
-            c->disorder_at = c->counts.in;
+        if (ev[i].t < last) {
+            c->disorder_at = c->counts.in + i;
             return QEV_EINVAL;
         }
-        c->last_t = ev[i].t;
-        c->counts.in++;
-        if (!c->o.takes_part[ev[i].channel]) {
-            c->counts.ignored++;
+        last = ev[i].t;
+        if (!c->o.takes_part[ev[i].channel] ||
+            (c->o.photons_only && ev[i].kind != QEV_PHOTON)) {
+            ignored++;
+            continue;
+        }
+        if (c->one_delay) { /* built in place: a copy on the stack stalls the store */
+            c->pending[len] = ev[i];
+            c->pending[len++].t -= c->o.delay[ev[i].channel];
             continue;
         }
         qev_event e = ev[i];
@@ -175,10 +201,22 @@ int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, qev_coinc_emit em
         if (qev_reorder_push(c->order, &e) != QEV_OK)
             return QEV_ENOMEM;
     }
+    c->last_t = last;
+    c->len = len;
+    c->counts.in += n;
+    c->counts.ignored += ignored;
+    return QEV_OK;
+}
+
+int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, qev_coinc_emit emit, void *ctx)
+{
+    int rc = take_block(c, ev, n);
+    if (rc != QEV_OK)
+        return rc;
     if (n == 0)
         return QEV_OK;
     int64_t bound = c->last_t - c->max_delay; /* no later input is corrected below this */
-    if (move_ready(c, bound) != QEV_OK)
+    if (!c->one_delay && move_ready(c, bound) != QEV_OK)
         return QEV_ENOMEM;
     return form_groups(c, bound, emit, ctx);
 }

@@ -19,6 +19,7 @@ typedef struct qev_coinc_opts {
     unsigned min_fold;           /* channels a group must span, >= 2 */
     const int64_t *delay;        /* 65536 entries: t' = t - delay[channel] */
     const uint8_t *takes_part;   /* 65536 entries: 1 for channels that take part */
+    int photons_only;            /* other kinds (sync, markers) do not take part */
     int collapse;                /* one event per group instead of its photons */
     enum qev_group_time group_time;
     uint16_t collapse_channel;

@@ -79,9 +79,11 @@ def coinc(args):
     ev = np.fromfile(args[0], dtype=REC)
     window, min_fold, delayed = int(args[1]), int(args[2]), int(args[5])
     if args[3] == "photons":
+        others = int((ev["kind"] != 0).sum())   # read, counted as ignored
         ev = ev[ev["kind"] == 0]
         part = set(range(65536))
     else:
+        others = 0
         part = {int(c) for c in args[3].split(",")}
     delay = {} if args[4] == "-" else {int(c): int(v) for c, v in
                                        (d.split(":") for d in args[4].split(","))}
@@ -94,8 +96,8 @@ def coinc(args):
     out, k = groups(ev, window, min_fold, delay, part, collapse, when)
     for r in out:
         print(*r, sep="\t")
-    print(f"coincidence_events_in={k['in']}")
-    print(f"coincidence_events_ignored={k['ignored']}")
+    print(f"coincidence_events_in={k['in'] + others}")
+    print(f"coincidence_events_ignored={k['ignored'] + others}")
     print(f"coincidence_events_grouped={k['grouped']}")
     print(f"coincidence_events_dropped={k['dropped']}")
     print(f"coincidence_groups={k['groups']}")
@@ -387,13 +389,14 @@ $g2
 
 @test "markers and syncs are not photons: left out unless --channels names them" {
     IN=$BATS_FILE_TMPDIR/rand.qev
-    # The stream has markers on channel 9; without -C they are not counted in.
+    # The stream has markers on channel 9; without -C they are read and ignored.
     qcorr coinc -w 1ns -o out.qev "$IN"
     local markers photons
     markers=$(qcat -k marker -c "$IN")
     photons=$(qcat -k photon -c "$IN")
     [ "$markers" -gt 100 ]
-    assert_equal "$(meta_value out.qev coincidence_events_in)" "$photons"
+    assert_equal "$(meta_value out.qev coincidence_events_in)" "$((markers + photons))"
+    assert_equal "$(meta_value out.qev coincidence_events_ignored)" "$markers"
     assert_equal "$(qcat -k marker -c out.qev)" 0
     # With -C 1,2 the others are read and ignored.
     qcorr coinc -w 1ns -C 1,2 -o out.qev "$IN"
