@@ -455,6 +455,15 @@ static void png_convert(png_structp png, png_infop info, struct png_job *job, in
     im->maxval = wide ? 65535 : 255;
 }
 
+/* Deflate expands at most 1032-fold, so a file whose raw rows (before any expansion of
+   bit depth or palette) could not fit in its bytes is cut or lying, and is refused
+   before the size its header claims is allocated. */
+static int png_data_can_hold(size_t file_bytes, size_t rowbytes, size_t h)
+{
+    const size_t deflate_max_ratio = 1032;
+    return (double)(rowbytes + 1) * (double)h <= (double)file_bytes * deflate_max_ratio;
+}
+
 /* The only function here that calls setjmp: its own locals never change after it. */
 static int png_run(png_structp png, png_infop info, struct png_job *job)
 {
@@ -465,6 +474,8 @@ static int png_run(png_structp png, png_infop info, struct png_job *job)
     size_t w = png_get_image_width(png, info), h = png_get_image_height(png, info);
     if (!size_ok(w, h))
         png_error(png, "image size is empty or above the limit of 2^28 pixels");
+    if (!png_data_can_hold(job->len, png_get_rowbytes(png, info), h))
+        png_error(png, "truncated: too little data for the image its header claims");
     int channels = png_setup(png, info, job);
     if (channels != 1 && channels != 3)
         png_error(png, "unexpected channel layout");

@@ -164,29 +164,36 @@ static int read_trailer(qev_reader *r)
     return QEV_OK;
 }
 
-static int grow_block_buffers(qev_reader *r, size_t body_len)
+static int grow_body(qev_reader *r, size_t body_len)
 {
-    if (body_len > r->body_cap) {
-        uint8_t *b = realloc(r->body, body_len);
-        if (!b)
-            return QEV_ENOMEM;
-        r->body = b;
-        r->body_cap = body_len;
-    }
-    size_t n = (body_len - QEV_BLOCK_HEADER) + 1;
-    if (n > QEV_MAX_BLOCK_EVENTS)
-        n = QEV_MAX_BLOCK_EVENTS;
-    if (n > r->events_cap) {
-        qev_event *e = realloc(r->events, n * sizeof *e);
-        if (e)
-            r->events = e;
-        uint64_t *s = realloc(r->scratch, n * sizeof *s);
-        if (s)
-            r->scratch = s;
-        if (!e || !s)
-            return QEV_ENOMEM;
-        r->events_cap = n;
-    }
+    if (body_len <= r->body_cap)
+        return QEV_OK;
+    uint8_t *b = realloc(r->body, body_len);
+    if (!b)
+        return QEV_ENOMEM;
+    r->body = b;
+    r->body_cap = body_len;
+    return QEV_OK;
+}
+
+/* Sized by the count the block claims, not by its length: a block of identical events
+   has columns of width zero, so its body says nothing about how many it holds. */
+static int grow_events(qev_reader *r, const uint8_t *body, size_t body_len)
+{
+    size_t n = body_len >= 4 ? rd32(body) : 1;
+    if (n == 0 || n > QEV_MAX_BLOCK_EVENTS)
+        n = 1; /* the decoder refuses it */
+    if (n <= r->events_cap)
+        return QEV_OK;
+    qev_event *e = realloc(r->events, n * sizeof *e);
+    if (e)
+        r->events = e;
+    uint64_t *s = realloc(r->scratch, n * sizeof *s);
+    if (s)
+        r->scratch = s;
+    if (!e || !s)
+        return QEV_ENOMEM;
+    r->events_cap = n;
     return QEV_OK;
 }
 
@@ -226,12 +233,14 @@ static long decode_block(qev_reader *r, const uint8_t *src, size_t fsize, struct
         content > qev_block_body_bound(QEV_MAX_BLOCK_EVENTS))
         return qev_error_set(&r->err, QEV_ECORRUPT, at,
                              "corrupt block at byte %" PRIu64 ": bad content size", at);
-    if (grow_block_buffers(r, (size_t)content) != QEV_OK)
+    if (grow_body(r, (size_t)content) != QEV_OK)
         return qev_error_set(&r->err, QEV_ENOMEM, at, "out of memory");
     size_t got = ZSTD_decompressDCtx(r->dctx, r->body, (size_t)content, src, fsize);
     if (ZSTD_isError(got) || got != content)
         return qev_error_set(&r->err, QEV_ECORRUPT, at, "corrupt block at byte %" PRIu64 ": %s",
                              at, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short content");
+    if (grow_events(r, r->body, got) != QEV_OK)
+        return qev_error_set(&r->err, QEV_ENOMEM, at, "out of memory");
     char why[200];
     long n = qev_block_decode(r->body, got, r->events, r->scratch, r->fields, info, why,
                               sizeof why);
