@@ -151,6 +151,26 @@ static int frame_values(const qev_image *im, float *out)
     return QEV_OK;
 }
 
+/* One image holding the frames stacked top to bottom (qsim's file form):
+ * width x (k height) gives k frames when the size is known, else one. */
+static int tall_frames(const qev_image *im, size_t *width, size_t *height, float **values,
+                       size_t *rows, size_t max, char *why, size_t cap)
+{
+    if (!*width || !*height) {
+        *width = im->width;
+        *height = im->height;
+    }
+    if (im->width != *width || im->height % *height)
+        return fail(why, cap, QEV_EFORMAT, "a %zux%zu image is not a stack of %zux%zu frames",
+                    im->width, im->height, *width, *height);
+    size_t n = im->width * im->height;
+    if (n > max / sizeof(float) || !(*values = malloc(n * sizeof **values)))
+        return fail(why, cap, QEV_ENOMEM, "no memory for %zu pattern pixels", n);
+    frame_values(im, *values);
+    *rows = im->height / *height;
+    return QEV_OK;
+}
+
 static int stack_frames(const uint8_t *d, size_t len, size_t *rows)
 {
     size_t pos = 0;
@@ -170,6 +190,14 @@ static int read_stack(const uint8_t *d, size_t len, size_t *width, size_t *heigh
 {
     if (stack_frames(d, len, rows) != QEV_OK || *rows == 0)
         return fail(why, cap, QEV_EFORMAT, "not a stack of binary PGM (P5) frames");
+    if (*rows == 1) {
+        qev_image im;
+        int rc = qev_image_decode(d, len, NULL, &im, why, cap);
+        if (rc == QEV_OK)
+            rc = tall_frames(&im, width, height, values, rows, max, why, cap);
+        qev_image_free(&im);
+        return rc;
+    }
     size_t pos = 0;
     float *v = NULL;
     for (size_t r = 0; r < *rows; r++) {
@@ -225,6 +253,14 @@ static int read_raw(const uint8_t *d, size_t len, size_t width, size_t height, f
     return QEV_OK;
 }
 
+/* PNG, PFM or plain PGM: image.h reads them; anything else is raw bytes. */
+static int looks_like_image(const uint8_t *d, size_t len)
+{
+    if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return 1;
+    return len >= 3 && d[0] == 'P' && (d[1] == 'f' || d[1] == '2') && pnm_space(d[2]);
+}
+
 int qev_patterns_read(const char *path, size_t *width, size_t *height, float **values,
                       size_t *rows, size_t max_bytes, char *why, size_t cap)
 {
@@ -235,10 +271,17 @@ int qev_patterns_read(const char *path, size_t *width, size_t *height, float **v
     int rc = read_all(path, &d, &len, max_bytes, why, cap);
     if (rc != QEV_OK)
         return rc;
-    if (len >= 2 && d[0] == 'P' && d[1] == '5')
+    qev_image im;
+    if (len >= 2 && d[0] == 'P' && d[1] == '5') {
         rc = read_stack(d, len, width, height, values, rows, max_bytes, why, cap);
-    else
+    } else if (looks_like_image(d, len)) {
+        rc = qev_image_decode(d, len, NULL, &im, why, cap);
+        if (rc == QEV_OK)
+            rc = tall_frames(&im, width, height, values, rows, max_bytes, why, cap);
+        qev_image_free(&im);
+    } else {
         rc = read_raw(d, len, *width, *height, values, rows, max_bytes, why, cap);
+    }
     free(d);
     return rc;
 }

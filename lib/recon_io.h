@@ -18,7 +18,9 @@
  *        Netpbm allows; a pixel that is on is 255, off 0;
  *   raw  width x height bytes per frame, 255 on and 0 off, nothing else.
  * Reading takes either (a PGM stack is known by its magic; raw needs the
- * size) and gives values sample / maxval, in 0..1. */
+ * size), and also one image (PGM, PFM or PNG) W wide holding the frames
+ * stacked top to bottom, as qsim spi --patterns reads them; it gives values
+ * sample / maxval (0..1), or a PFM's values as they are. */
 enum qev_pattern_file { QEV_PATTERN_FILE_PGM, QEV_PATTERN_FILE_RAW };
 
 /* Writes rows first to last - 1 of op, 0/1 patterns only. */

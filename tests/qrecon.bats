@@ -644,3 +644,27 @@ qr.write_pfm('small.pfm', np.ones((4, 4)))"
     assert_failure 1
     assert_regex "$stderr" '^qrecon: h64.txt: .*(length|width)'
 }
+
+@test "patterns as one tall image, the form qsim spi --patterns reads, work both ways" {
+    qrecon patterns -q --size 16 --order cake -o stack.pgm
+    # the same frames stacked top to bottom in one 16 x 8192 image
+    "$NPY" -c "
+import sys; sys.path.insert(0, '$BATS_FILE_TMPDIR')
+import qr
+fr = qr.pgm_frames(open('stack.pgm', 'rb').read())
+body = b''.join(p.astype('u1').tobytes() for _, _, p in fr)
+open('tall.pgm', 'wb').write(b'P5\n16 %d\n255\n' % (16 * len(fr)) + body)"
+    qsim spi --size 16 --object discs --patterns tall.pgm --flux 1e9 --truth t.json -o s.qev
+    qrecon computational -q --patterns tall.pgm --size 16 -a cgls -o tall.pfm s.qev
+    qrecon computational -q --patterns stack.pgm -a cgls -o stack.pfm s.qev
+    assert_same_file tall.pfm stack.pfm
+    # 256 pixels, 1e9 photons/s for 1 ms: x 256 / 1e6 is the transmission
+    db=$("$NPY" -c "
+import sys; sys.path.insert(0, '$BATS_FILE_TMPDIR')
+import qr
+print('%.1f' % qr.psnr(qr.read_pfm('tall.pfm') * 256e-6, qr.read_pfm('t.pfm')))")
+    awk -v d="$db" 'BEGIN { exit !(d > 35) }' || fail "PSNR $db dB"
+    run --separate-stderr qrecon computational --patterns tall.pgm --size 15 -a cgls s.qev
+    assert_failure 1
+    assert_equal "$stderr" "qrecon: tall.pgm: a 16x8192 image is not a stack of 15x15 frames"
+}
