@@ -49,8 +49,8 @@ FUZZ_REPLAYS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_TARGETS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-asan demo bench install uninstall clean deps-build deps-test deps-bench \
-  units fuzz fuzzers
+.PHONY: all check check-asan check-slurm demo bench install uninstall clean deps-build deps-test \
+  deps-bench units fuzz fuzzers
 
 all: $(BINS) $(BUILD)/libqev.a
 
@@ -151,6 +151,18 @@ check-asan: deps-test
 	  LDFLAGS="-fsanitize=address,undefined" all units
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  BUILD=build/asan tests/run
+
+# The scale-out examples (examples/slurm, examples/parallel) on GNU parallel
+# and on a real single-node Slurm: tests/scaleout.bats with QPIPE_SLURM=1,
+# which as root installs slurmctld, slurmd, slurm-client, munge and parallel.
+# Too slow for check; .ci/run calls it. Ends with "N passed, N failed".
+check-slurm: deps-test
+	@$(MAKE) --no-print-directory all
+	@QPIPE_SLURM=1 QPIPE_TOP=$(CURDIR) QPIPE_BIN=$(CURDIR)/$(BUILD)/bin \
+	  bats --tap tests/scaleout.bats 2>&1 | \
+	  awk '{ print } /^ok .* # skip/ { skipped++; next } /^ok / { passed++ } /^not ok / { failed++ } \
+	    END { if (skipped) print "(" skipped " skipped)"; \
+	      print passed + 0 " passed, " failed + 0 " failed"; exit (failed > 0 || passed == 0) }'
 
 demo: deps-build all
 	@BUILD=$(BUILD) examples/demo
