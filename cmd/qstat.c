@@ -25,7 +25,9 @@ static const char usage[] =
     "      --svg            plot the rate of each channel over time (intervals of\n"
     "                       --every, or a 200th of the file's span) with gaps shaded\n"
     "  -q, --check          quickcheck: print nothing; exit 0 when every stream is\n"
-    "                       whole and in time order, 3 otherwise\n"
+    "                       whole and in time order, else 3 plus a bit per failure:\n"
+    "                       4 truncated, 8 damaged, 16 out of order, 32 bad header,\n"
+    "                       64 unreadable\n"
     "      --partial        write a partial result that qstat --merge combines\n"
     "      --merge          the inputs are partial results (one per shard, from\n"
     "                       qcat --shard): report them as one stream\n"
@@ -35,7 +37,7 @@ static const char usage[] =
     "  -V, --version        print the version and exit\n"
     "\n"
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error,\n"
-    "3 a --check failed.\n";
+    "3 (plus the bits above) a --check failed.\n";
 
 enum output_form { FORM_TEXT, FORM_JSON, FORM_PROM, FORM_SERIES, FORM_CHECK, FORM_PARTIAL,
                    FORM_SVG };
@@ -142,6 +144,7 @@ static qev_partial *scan_input(const char *path, struct stat_result *res, qev_se
                                         "qcat --merge");
     }
     res->ok = n == QEV_END;
+    res->read_status = (int)n;
     if (!res->ok)
         snprintf(res->error, sizeof res->error, "%s", qev_reader_error(r));
     qev_read_stats rs = qev_reader_stats(r);
@@ -169,17 +172,12 @@ static void fill_result(struct stat_result *res, const qev_partial *p, const cha
     }
 }
 
-static int stream_passes_check(const struct stat_result *r)
-{
-    return r->ok && r->st.backwards == 0;
-}
-
 static int report(const struct qstat_opts *o, struct stat_result *res, int n, FILE *out)
 {
-    int failed = 0;
+    int failed = 0, check_failures = 0;
     for (int i = 0; i < n; i++) {
-        if (o->form == FORM_CHECK && !stream_passes_check(&res[i]))
-            failed = 1;
+        if (o->form == FORM_CHECK)
+            check_failures |= qev_check_failures(res[i].read_status, &res[i].st);
         if (o->form != FORM_CHECK && !res[i].ok) {
             cli_warn(res[i].source, "%s", res[i].error);
             failed = 1;
@@ -194,7 +192,7 @@ static int report(const struct qstat_opts *o, struct stat_result *res, int n, FI
     if (o->form == FORM_PROM)
         report_stats_prom(out, res, (size_t)n);
     if (o->form == FORM_CHECK)
-        return failed ? CLI_CHECK : CLI_OK;
+        return check_failures ? CLI_CHECK | check_failures : CLI_OK;
     return failed ? CLI_DATA : CLI_OK;
 }
 

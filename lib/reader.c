@@ -16,6 +16,7 @@ struct planned_segment {
     uint64_t blocks_from; /* first block to read */
     uint64_t blocks_to;   /* end of the last block to read */
     uint64_t skipped;     /* blocks outside the window */
+    uint64_t skipped_events; /* their events, as the index counts them */
 };
 
 struct qev_reader {
@@ -282,6 +283,7 @@ static long read_block(qev_reader *r)
     consume(r, fsize);
     if (r->windowed && (info.tmax < r->wfrom || info.tmin >= r->wto)) {
         r->stats.blocks_skipped++;
+        r->stats.events_skipped += (uint64_t)n;
         return 0;
     }
     r->stats.events += (uint64_t)n;
@@ -344,6 +346,8 @@ static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg
                         struct planned_segment *p)
 {
     uint32_t first = t->n_blocks, last = 0;
+    /* events before the first block read, and up to the last one read */
+    uint64_t seen = 0, before_first = 0, through_last = 0;
     struct qev_block_entry e;
     for (uint32_t i = 0; i < t->n_blocks; i++) {
         qev_entry_decode(t->entries + (size_t)i * QEV_TRAILER_ENTRY, &e);
@@ -351,10 +355,13 @@ static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg
             if (first == t->n_blocks) {
                 first = i;
                 p->blocks_from = seg_start + e.offset;
+                before_first = seen;
             }
             last = i;
             p->blocks_to = seg_start + e.offset + e.csize;
+            through_last = seen + e.events;
         }
+        seen += e.events;
     }
     p->start = seg_start;
     p->tmin = t->tmin;
@@ -365,6 +372,7 @@ static void plan_blocks(qev_reader *r, const struct qev_trailer *t, uint64_t seg
     } else {
         p->skipped = t->n_blocks - (last - first + 1);
     }
+    p->skipped_events = seen - (through_last - before_first);
 }
 
 /* Reads the trailer that ends at end; returns the segment's start or -1. */
@@ -440,6 +448,7 @@ static long next_planned(qev_reader *r)
             r->announce_segment = 1;
         }
         r->stats.blocks_skipped += p->skipped;
+        r->stats.events_skipped += p->skipped_events;
         r->plan_in_segment = 1;
         return qev_input_seek(&r->in, p->blocks_from);
     }
@@ -520,7 +529,7 @@ static void start_reading(qev_reader *r)
     if (r->err.status)
         return;
     if (got == 0)
-        qev_error_set(&r->err, QEV_EFORMAT, 0, "empty input: not a QEV stream");
+        qev_error_set(&r->err, QEV_ETRUNC, 0, "empty input: not a QEV stream");
     else if (got < 4)
         truncated(r, "header cut short");
     else if (rd32(here(r)) != QEV_HEADER_MAGIC)

@@ -25,6 +25,7 @@ struct stat_result {
     qev_read_stats rs;
     int merged; /* from shards' partial results: no file of its own to count */
     int ok;
+    int read_status; /* the reader's final status: QEV_END when read whole */
     char error[400];
 };
 

@@ -199,3 +199,25 @@ void qev_series_finish(qev_series *s)
 }
 
 void qev_series_free(qev_series *s) { free(s); }
+
+static int read_failure_class(int read_status)
+{
+    switch (read_status) {
+    case QEV_END:
+        return 0;
+    case QEV_ETRUNC:
+        return QEV_CHECK_TRUNCATED;
+    case QEV_ECORRUPT:
+        return QEV_CHECK_DAMAGED;
+    case QEV_EFORMAT:
+    case QEV_EVERSION:
+        return QEV_CHECK_BAD_HEADER;
+    default:
+        return QEV_CHECK_UNREADABLE;
+    }
+}
+
+int qev_check_failures(int read_status, const qev_stats *s)
+{
+    return read_failure_class(read_status) | (s->backwards ? QEV_CHECK_OUT_OF_ORDER : 0);
+}

@@ -67,6 +67,18 @@ int qev_stats_from_partial(const struct qev_partial *p, qev_stats *s, qev_channe
                            size_t *nrows, int *ok, uint64_t *segments, uint64_t *trailers,
                            uint64_t *blocks, char *why, size_t cap);
 
+/* Quickcheck: one bit per class of failure, so that a script can tell a cut
+ * copy from a damaged or disordered one. read_status is the reader's final
+ * status (QEV_END for an input read whole). */
+enum qev_check_failure {
+    QEV_CHECK_TRUNCATED = 4,    /* the input ends before its trailer */
+    QEV_CHECK_DAMAGED = 8,      /* a checksum or the content does not match */
+    QEV_CHECK_OUT_OF_ORDER = 16, /* timestamps go backwards within a segment */
+    QEV_CHECK_BAD_HEADER = 32,  /* not a QEV stream, a malformed frame or an unknown version */
+    QEV_CHECK_UNREADABLE = 64,  /* missing, unreadable, or out of memory */
+};
+int qev_check_failures(int read_status, const qev_stats *s);
+
 /* Rates per channel in successive intervals [k*width, (k+1)*width). */
 typedef struct qev_series qev_series;
 typedef void (*qev_series_emit)(void *ctx, int64_t start, int64_t end, const uint16_t *channels,

@@ -231,7 +231,7 @@ assert_valid_prefix() {
     kept=$(sed -n 's/.* after \([0-9]*\) events.*/\1/p' <<<"$stderr")
     [ "$kept" -gt 0 ] && [ $((kept % 65536)) -eq 0 ] || fail "$kept events in whole blocks"
     run qstat --check out.qev
-    assert_failure 3
+    assert_failure $((3 | 4)) # truncated
     qstat --json out.qev >stat.json 2>/dev/null || true
     run python3 - "$1" "$kept" stat.json <<'EOF'
 import json, sys
@@ -565,7 +565,7 @@ small_memory() {
     assert_failure 1
     assert_equal "$stderr" "qtag-read: dir: read error: Is a directory"
     run qstat --check out.qev
-    assert_failure 3
+    assert_failure $((3 | 4)) # truncated
 }
 
 # ---- input out of time order ----
@@ -593,7 +593,7 @@ small_memory() {
 @test "qrecon computational: a marker that goes back in time is detected" {
     # photons belong to the measurement whose marker precedes them in time
     run qstat --check "$BATS_FILE_TMPDIR/spi-back.qev"
-    assert_failure 3
+    assert_failure $((3 | 16)) # out of order
     run --separate-stderr to_out qrecon computational -q --size 4 "$BATS_FILE_TMPDIR/spi-back.qev"
     assert_failure 1
     [ ! -s out.qev ] || fail "an image was written"
