@@ -26,7 +26,7 @@ examples_pass() {
 
 # ---- run-examples itself, on a page written here ----
 
-@test "run-examples: escapes undone, lines joined, skips said, statuses and transcripts checked" {
+@test "run-examples: escapes undone, lines joined, skips said, statuses, transcripts and scripts run" {
     cat >page.1 <<'EOF'
 .Dd November 27, 2026
 .Dt PAGE 1
@@ -58,6 +58,10 @@ delay.2 = 3 ps
 .Bd -literal
 ls /data/tonight
 .Ed
+.Bd -literal
+#!/bin/sh
+test -z "$BASH_VERSION"
+.Ed
 .Sh SEE ALSO
 EOF
     run --separate-stderr "$RUN_EXAMPLES" --list page.1
@@ -76,7 +80,8 @@ EOF
     assert_line 'page.1:13: ok'
     assert_line 'page.1:15: ok'
     assert_line 'page.1:18: ok'
-    assert_line 'page.1: 4 ran, 3 skipped, 0 failed'
+    assert_line 'page.1:31: ok'
+    assert_line 'page.1: 5 ran, 3 skipped, 0 failed'
 }
 
 @test "run-examples: a failing block, a wrong status and a wrong transcript fail the page" {
