@@ -121,6 +121,15 @@ EOF
 
 # ---- the examples of every page ----
 
+@test "the programs the pages' examples call are installed" {
+    # Debian: groff-base, jq, xxd, zstd, python3
+    missing=
+    for c in groff jq xxd zstd python3; do
+        command -v "$c" >/dev/null || missing="$missing $c"
+    done
+    [ -z "$missing" ] || fail "missing:$missing"
+}
+
 @test "qcal(1) examples run" { examples_pass qcal.1 1; }
 @test "qcal(5) examples run" { examples_pass qcal.5 1; }
 @test "qcat(1) examples run" { examples_pass qcat.1 0; }
