@@ -11,6 +11,7 @@
 #include "image.h"
 #include "patterns.h"
 #include "phantom.h"
+#include "recon_io.h"
 #include "sim.h"
 #include "sink.h"
 
@@ -259,7 +260,8 @@ static const char *const setup_help[] = {
     "      --size=N|WxH        pattern and object size (default 32)\n"
     "      --object=NAME|FILE  usaf, discs, letters[:TEXT] or a PGM/PFM file (usaf)\n"
     "      --patterns=KIND     hadamard (default, split: 2k = P+, 2k+1 = P-),\n"
-    "                          random, or a PGM/PFM file of patterns\n"
+    "                          random, or a file of patterns (a PGM stack, as\n"
+    "                          qrecon patterns writes, or one tall image)\n"
     "      --order=NAME        natural, zigzag, cake, rd, walsh, random (natural)\n"
     "      --pattern-seed=N    seed of random patterns and the random order (1)\n"
     "      --fill=P            share of pixels on in random patterns (0.5)\n"
@@ -705,23 +707,21 @@ static void load_object(struct phys_opts *o)
                         "letters:TEXT) nor a file name", o->object);
 }
 
-/* Patterns from an image file: patterns of W x H stacked top to bottom in
- * one image W wide. */
+/* Patterns from a file as qrecon reads and writes them: a stack of PGM frames, one
+ * image holding the frames top to bottom, or raw bytes. */
 static void patterns_from_file(struct phys_opts *o)
 {
-    qev_image im;
-    read_transmissions(o->patterns, "pattern", &im);
-    uint32_t w = o->c.width, h = o->c.height;
-    if (im.width != w || im.height % h != 0)
-        cli_die(o->patterns, "a %zux%zu image is not a stack of %ux%u patterns", im.width,
-                im.height, w, h);
-    o->file_patterns = im.height / h;
-    o->pattern_pixels = malloc(im.width * im.height * sizeof *o->pattern_pixels);
-    if (!o->pattern_pixels)
-        cli_die(NULL, "out of memory");
-    for (size_t i = 0; i < im.width * im.height; i++)
-        o->pattern_pixels[i] = (float)im.px[i];
-    qev_image_free(&im);
+    size_t w = o->c.width, h = o->c.height, frames;
+    char why[256];
+    int rc = qev_patterns_read(o->patterns, &w, &h, &o->pattern_pixels, &frames,
+                               (size_t)1 << 31, why, sizeof why);
+    if (rc != QEV_OK)
+        cli_die(o->patterns, "%s", why);
+    for (size_t i = 0; i < frames * w * h; i++)
+        if (!(o->pattern_pixels[i] >= 0 && o->pattern_pixels[i] <= 1))
+            cli_die(o->patterns, "pattern value %g in frame %zu at x %zu, y %zu is outside [0, 1]",
+                    o->pattern_pixels[i], i / (w * h), i % w, i % (w * h) / w);
+    o->file_patterns = frames;
 }
 
 static uint64_t pattern_count(struct phys_opts *o, uint64_t npix)

@@ -560,7 +560,27 @@ PY
     head -c 10 /dev/zero >>odd.pgm
     run --separate-stderr qsim spi --object obj.pgm --patterns odd.pgm -o /dev/null
     assert_failure 1
-    assert_regex "$stderr" 'not a stack of 2x2 patterns'
+    assert_regex "$stderr" 'not a stack of 2x2 frames'
+}
+
+@test "spi --patterns FILE: a stack of PGM frames, as qrecon patterns writes, uses every frame" {
+    # the same object and patterns as above, as three 2x2 P5 images one after another
+    python3 - <<'PY'
+open("obj.pgm", "wb").write(b"P5\n2 2\n4\n" + bytes([4, 2, 1, 0]))
+frames = [[1, 1, 1, 1], [1, 0, 0, 0], [0, 1, 1, 0]]
+open("frames.pgm", "wb").write(b"".join(b"P5\n2 2\n1\n" + bytes(f) for f in frames))
+PY
+    run --separate-stderr qsim spi --object obj.pgm --patterns frames.pgm --exposure 1ms --flux 1M \
+        -s 35 --text -o s.txt
+    assert_success
+    assert_equal "$stderr" ''
+    run --separate-stderr awk -F'\t' '$3 == "marker" { m = $4; seen++ } $3 == "photon" { n[m]++ }
+        END { print seen, n[0] + 0, n[1] + 0, n[2] + 0 }' s.txt
+    read -r seen a b c <<<"$output"
+    assert_equal "$seen" 3
+    within_5_sigma "$a" 437.5 437.5 "pattern 0"
+    within_5_sigma "$b" 250 250 "pattern 1"
+    within_5_sigma "$c" 187.5 187.5 "pattern 2"
 }
 
 @test "truth JSON: the g2 of thermal, coherent and emitter light" {
