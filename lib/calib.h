@@ -97,7 +97,7 @@ int qev_calib_mark_applied(qev_meta *m, uint64_t fingerprint);
 
 /* ---- the corrections a calibration holds, per channel ---- */
 
-/* Parses "PREFIX.N" exactly (N a channel 0..65535) into *ch. */
+/* 1 when key is "PREFIX.N" exactly (N a channel 0..65535), stored in *ch; else 0. */
 int qev_calib_key_channel(const char *key, const char *prefix, unsigned *ch);
 /* The delay.CH entries, rounded to whole ps, into delay[ch] (65536 entries)
  * with set[ch] = 1. Returns how many, or QEV_EFORMAT (message in the
