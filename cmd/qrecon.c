@@ -4,6 +4,7 @@
  * merges of partial sums from shards. */
 #include "calib.h"
 #include "cli.h"
+#include "cli_side.h"
 #include "image.h"
 #include "partial.h"
 #include "patterns.h"
@@ -12,6 +13,7 @@
 #include "recon_data.h"
 #include "recon_herald.h"
 #include "recon_io.h"
+#include "report.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -78,6 +81,7 @@ static const char usage[] =
     "                          (default: the image's minimum and maximum)\n"
     "      --partial           write the accumulated sums for qrecon merge\n"
     "      --report=FILE       write the report as JSON to FILE\n"
+    "      --prom=FILE         write the report as Prometheus metrics to FILE\n"
     "  -q, --quiet             no report on standard error\n"
     "  -o, --output=FILE       write to FILE, renamed into place only on success\n"
     "  -h, --help              print this help and exit\n"
@@ -115,6 +119,7 @@ enum {
     O_SCALE,
     O_PARTIAL,
     O_REPORT,
+    O_PROM,
 };
 
 /* Which subcommands take each option. */
@@ -133,12 +138,12 @@ static const struct {
     {O_BUCKET_CHANNEL, F_C},     {'i', F_H | F_C | F_M},
     {'t', F_H | F_C | F_M},      {'l', F_C | F_M},
     {O_BASIS, F_C | F_M},        {O_SCALE, F_H | F_C | F_M},
-    {O_PARTIAL, F_H | F_C | F_M}, {O_REPORT, F_H | F_C | F_M},
+    {O_PARTIAL, F_H | F_C | F_M}, {O_REPORT, F_H | F_C | F_M}, {O_PROM, F_H | F_C | F_M},
 };
 
 struct opts {
     enum subcommand sub;
-    const char *accidentals, *singles, *flat, *buckets, *patterns, *output, *report, *format;
+    const char *accidentals, *singles, *flat, *buckets, *patterns, *output, *report, *prom, *format;
     long herald;
     double deconvolve, fill, sampling, tolerance, lambda, scale_lo, scale_hi;
     uint32_t width, height;
@@ -178,6 +183,7 @@ static const struct option longopts[] = {
     {"scale", required_argument, NULL, O_SCALE},
     {"partial", no_argument, NULL, O_PARTIAL},
     {"report", required_argument, NULL, O_REPORT},
+    {"prom", required_argument, NULL, O_PROM},
     {"quiet", no_argument, NULL, 'q'},
     {"output", required_argument, NULL, 'o'},
     CLI_COMMON_LONGOPTS,
@@ -279,6 +285,7 @@ static void parse_option(int opt, const char *arg, struct opts *o)
     case O_SCALE: parse_scale(o, arg); break;
     case O_PARTIAL: o->partial = 1; break;
     case O_REPORT: o->report = arg; break;
+    case O_PROM: o->prom = arg; break;
     case 'q': o->quiet = 1; break;
     case 'o': o->output = arg; break;
     default: parse_named(opt, arg, o);
@@ -321,7 +328,16 @@ static struct {
     char value[REPORT_MAX][160];
     int text[REPORT_MAX];
     size_t n;
+    const char *source; /* the input, for --prom's labels */
+    double started;     /* monotonic seconds at the start of the run */
 } report;
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void report_add(const char *key, int text, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -345,48 +361,89 @@ static void report_num(const char *key, double v)
         report_add(key, 0, "null");
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void write_report_json(const char *path, const char *command)
 {
-    char *tmp = malloc(strlen(path) + 16);
-    if (!tmp)
-        cli_die(NULL, "out of memory");
-    sprintf(tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f)
-        cli_die(path, "cannot create: %s", strerror(errno));
+    qev_atomic_file a;
+    FILE *f = cli_side_open(&a, path);
     fprintf(f, "{\"tool\": \"qrecon\", \"command\": \"%s\"", command);
     for (size_t i = 0; i < report.n; i++) {
         fprintf(f, ", \"%s\": ", report.key[i]);
         if (report.text[i])
-            json_string(f, report.value[i]);
+            report_json_string(f, report.value[i]);
         else
             fputs(report.value[i], f);
     }
     fputs("}\n", f);
-    int bad = fflush(f) != 0 || ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        cli_die(path, "write error: %s", strerror(errno));
-    }
-    free(tmp);
+    cli_side_commit(&a);
+}
+
+/* The report's numbers that monitoring watches, as Prometheus metrics. */
+static const struct prom_metric {
+    const char *key, *name, *type, *help;
+} prom_metrics[] = {
+    {"photons_used", "qpipe_recon_photons_total", "counter",
+     "Photons in coincidence with a herald, summed into the image."},
+    {"photons", "qpipe_recon_photons_total", "counter",
+     "Bucket photons counted into the measurements."},
+    {"groups", "qpipe_recon_coincidence_groups_total", "counter",
+     "Coincidence groups read."},
+    {"heralds", "qpipe_recon_heralds_total", "counter", "Herald events read."},
+    {"measurements", "qpipe_recon_measurements_total", "counter",
+     "Measurements (patterns shown) reconstructed from."},
+    {"accidentals_subtracted", "qpipe_recon_accidentals", "gauge",
+     "Estimated accidental coincidences subtracted from the image."},
+    {"net_counts", "qpipe_recon_net_counts", "gauge",
+     "Coincidences in the image after the accidentals were subtracted."},
+    {"snr_total", "qpipe_recon_snr_ratio", "gauge",
+     "Signal-to-noise ratio of the image's total net counts."},
+    {"iterations", "qpipe_recon_iterations", "gauge", "Iterations of the solver."},
+    {"converged", "qpipe_recon_converged", "gauge",
+     "1 when the solver met its tolerance, 0 when it stopped at its limit."},
+    {"residual", "qpipe_recon_residual_ratio", "gauge",
+     "Relative residual |Ax - b| / |b| of the reconstruction."},
+};
+
+static void prom_value(FILE *f, const char *name, const char *command, double v)
+{
+    fprintf(f, "%s{source=\"", name);
+    report_prom_label(f, report.source);
+    fprintf(f, "\",command=\"%s\"} ", command);
+    report_prom_number(f, v);
+}
+
+static double report_value(const char *text)
+{
+    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+        return text[0] == 't';
+    char *end;
+    double v = strtod(text, &end);
+    return end != text && *end == '\0' ? v : NAN;
+}
+
+static void write_report_prom(const char *path, const char *command)
+{
+    qev_atomic_file a;
+    FILE *f = cli_side_open(&a, path);
+    report_prom_family(f, "qpipe_recon_duration_seconds", "gauge",
+                       "Wall time from the start of the run to the finished image.");
+    prom_value(f, "qpipe_recon_duration_seconds", command, monotonic_seconds() - report.started);
+    for (size_t m = 0; m < sizeof prom_metrics / sizeof *prom_metrics; m++)
+        for (size_t i = 0; i < report.n; i++) {
+            if (strcmp(report.key[i], prom_metrics[m].key) != 0)
+                continue;
+            const struct prom_metric *p = &prom_metrics[m];
+            report_prom_family(f, p->name, p->type, p->help);
+            prom_value(f, p->name, command, report_value(report.value[i]));
+        }
+    cli_side_commit(&a);
 }
 
 static void print_report(const struct opts *o, const char *command)
 {
     if (o->report)
         write_report_json(o->report, command);
+    if (o->prom)
+        write_report_prom(o->prom, command);
     if (o->quiet)
         return;
     fprintf(stderr, "qrecon %s:\n", command);
@@ -736,8 +793,8 @@ static void heralded_image(const struct opts *o, const qev_herald_sums *s)
     }
     qev_image im;
     image_from(&im, s->width, s->height, net);
-    print_report(o, "heralded");
     write_image(o, &im, what);
+    print_report(o, "heralded");
     qev_image_free(&im);
     free(acc);
     free(var);
@@ -942,10 +999,10 @@ static void reconstruct(const struct opts *o, qev_recon_op *op, const qev_patter
     report_num("residual", info.residual);
     qev_image im;
     image_from(&im, (uint32_t)qev_op_width(op), (uint32_t)qev_op_height(op), x);
-    print_report(o, "computational");
     char what[200];
     snprintf(what, sizeof what, "%s, %s", qev_recon_algo_name(p.algo), algo_units(p.algo));
     write_image(o, &im, what);
+    print_report(o, "computational");
     qev_image_free(&im);
     free(x);
 }
@@ -1125,6 +1182,7 @@ static enum subcommand which_subcommand(int argc, char **argv)
 int main(int argc, char **argv)
 {
     static struct opts o;
+    report.started = monotonic_seconds();
     cli_init("qrecon", argc, argv);
     set_defaults(&o);
     o.sub = which_subcommand(argc, argv);
@@ -1135,6 +1193,7 @@ int main(int argc, char **argv)
     int operands = argc - 1 - optind;
     char **files = argv + 1 + optind;
     if (o.sub == SUB_MERGE) {
+        report.source = "merged";
         run_merge(&o, files, operands);
         cli_exit(CLI_OK);
     }
@@ -1151,6 +1210,7 @@ int main(int argc, char **argv)
     if (o.sub == SUB_COMPUTATIONAL && o.buckets && operands)
         cli_usage_error("--buckets replaces the stream: give no FILE");
     const char *path = operands ? files[0] : "-";
+    report.source = path;
     if (o.sub == SUB_HERALDED)
         run_heralded(&o, path);
     else

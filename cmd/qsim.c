@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_side.h"
 #include "image.h"
 #include "patterns.h"
 #include "phantom.h"
 #include "recon_io.h"
+#include "report.h"
 #include "sim.h"
 #include "sink.h"
 
@@ -945,21 +947,6 @@ static qev_meta *phys_meta(const struct phys_opts *o)
 
 /* ---- the ground truth ---- */
 
-static FILE *truth_open(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        cli_die(path, "cannot create: %s", strerror(errno));
-    return f;
-}
-
-static void truth_close(FILE *f, const char *path)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        cli_die(path, "write error: %s", strerror(errno));
-}
-
 /* A path beside the truth file: its name without ".json", plus ext. */
 static char *beside(const char *truth, const char *ext)
 {
@@ -1011,21 +998,6 @@ static void json_channels(FILE *f, const struct phys_opts *o, const qev_sim_trut
     fputs("\n  },\n", f);
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *f, const char *str)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void json_object(FILE *f, const struct phys_opts *o)
 {
     const qev_sim_config *c = &o->c;
@@ -1034,11 +1006,11 @@ static void json_object(FILE *f, const struct phys_opts *o)
     char *pfm = beside(o->truth, ".pfm"), *pgm = beside(o->truth, ".pgm");
     write_object(pfm, pgm, o->object_pixels, c->width, c->height);
     fputs("  \"object\": {\"name\": ", f);
-    json_string(f, o->object);
+    report_json_string(f, o->object);
     fprintf(f, ", \"width\": %u, \"height\": %u, \"pfm\": ", c->width, c->height);
-    json_string(f, pfm);
+    report_json_string(f, pfm);
     fputs(", \"pgm\": ", f);
-    json_string(f, pgm);
+    report_json_string(f, pgm);
     fputs("},\n", f);
     if (c->setup == QEV_SIM_SPI)
         fprintf(f, "  \"measurements\": %llu, \"exposure_ps\": %lld, \"flux_hz\": %.17g,\n",
@@ -1063,7 +1035,8 @@ static void write_truth(const struct phys_opts *o, const qev_sim *sim)
 {
     qev_sim_truth t;
     qev_sim_expected(sim, o->truth_window, &t);
-    FILE *f = truth_open(o->truth);
+    qev_atomic_file truth;
+    FILE *f = cli_side_open(&truth, o->truth);
     fprintf(f, "{\n  \"setup\": \"%s\",\n  \"seed\": %llu,\n  \"duration_ps\": %lld,\n", o->setup_name,
             (unsigned long long)o->c.seed, (long long)o->c.duration_ps);
     json_channels(f, o, &t);
@@ -1074,7 +1047,7 @@ static void write_truth(const struct phys_opts *o, const qev_sim *sim)
             (long long)t.peak_delay_ps);
     fprintf(f, "  \"g2\": {\"g2_0\": %.17g, \"rate_hz\": %.17g, \"formula\": \"%s\"}\n}\n", t.g2_zero,
             t.g2_rate_hz, g2_formula(o->c.setup));
-    truth_close(f, o->truth);
+    cli_side_commit(&truth);
 }
 
 /* ---- running ---- */

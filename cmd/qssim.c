@@ -453,12 +453,8 @@ static void prom_metric(FILE *f, const struct opts *o, const struct rows *rs, co
         double v = which == 0 ? r->r.ssim : which == 1 ? r->r.psnr : which == 2 ? r->r.mse : r->r.mae;
         fputs(name, f);
         prom_labels(f, o, r);
-        if (isinf(v))
-            fprintf(f, " %sInf\n", v > 0 ? "+" : "-");
-        else if (isnan(v))
-            fputs(" NaN\n", f);
-        else
-            fprintf(f, " %.17g\n", v);
+        fputc(' ', f);
+        report_prom_number(f, v);
     }
 }
 

@@ -281,11 +281,7 @@ static void prom_family(FILE *f, const qev_partial *p, const char *source, const
         fprintf(f, "%s{source=\"", name);
         report_prom_label(f, source);
         fprintf(f, "\",herald=\"%" PRId64 "\",signal=\"%" PRId64 "\"} ", s.a, s.b);
-        double v = value(&s);
-        if (isfinite(v))
-            fprintf(f, "%.17g\n", v);
-        else
-            fputs("NaN\n", f);
+        report_prom_number(f, value(&s));
     }
 }
 

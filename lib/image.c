@@ -1,5 +1,6 @@
 /* Grey images: memory, PGM/PPM, PFM, PNG (libpng) and raw floats. */
 #include "image.h"
+#include "atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -787,30 +788,14 @@ static int write_format(FILE *f, const qev_image *im, enum qev_image_format form
 int qev_image_save(const char *path, const qev_image *im, enum qev_image_format format, int bits,
                    qev_image_scale s, char *why, size_t why_cap)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return fail(why, why_cap, QEV_ENOMEM, "out of memory");
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return fail(why, why_cap, QEV_EIO, "cannot create: %s", strerror(errno));
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    FILE *f = fdopen(fd, "wb");
-    int rc = f ? write_format(f, im, format, bits, s, why, why_cap)
-               : fail(why, why_cap, QEV_EIO, "cannot open: %s", strerror(errno));
-    if (f && fclose(f) != 0 && rc == QEV_OK)
-        rc = fail(why, why_cap, QEV_EIO, "write error: %s", strerror(errno));
-    if (!f)
-        close(fd);
-    if (rc == QEV_OK && rename(tmp, path) != 0)
-        rc = fail(why, why_cap, QEV_EIO, "cannot rename into place: %s", strerror(errno));
+    qev_atomic_file a;
+    int rc = qev_atomic_open(&a, path, why, why_cap);
     if (rc != QEV_OK)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+        return rc;
+    rc = write_format(a.f, im, format, bits, s, why, why_cap);
+    if (rc != QEV_OK) {
+        qev_atomic_abandon(&a);
+        return rc;
+    }
+    return qev_atomic_commit(&a, why, why_cap);
 }

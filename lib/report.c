@@ -40,6 +40,16 @@ void report_prom_label(FILE *f, const char *s)
     }
 }
 
+void report_prom_number(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs("NaN\n", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "+Inf\n" : "-Inf\n", f);
+    else
+        fprintf(f, "%.17g\n", v);
+}
+
 void report_prom_family(FILE *f, const char *name, const char *type, const char *help)
 {
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -249,10 +259,7 @@ static void prom_sample(FILE *f, const char *name, const char *source, long chan
     if (channel >= 0)
         fprintf(f, "\",channel=\"%ld", channel);
     fputs("\"} ", f);
-    if (isfinite(v))
-        fprintf(f, "%.17g\n", v);
-    else
-        fputs("NaN\n", f);
+    report_prom_number(f, v);
 }
 
 typedef double (*stream_value)(const struct stat_result *r);

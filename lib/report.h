@@ -15,6 +15,8 @@ void report_prom_label(FILE *f, const char *s);
 void report_prom_family(FILE *f, const char *name, const char *type, const char *help);
 /* A double as JSON: null when not finite. */
 void report_json_number(FILE *f, double v);
+/* A sample's value and the end of its line: NaN, +Inf and -Inf as Prometheus spells them. */
+void report_prom_number(FILE *f, double v);
 
 /* What qstat found in one input. */
 struct stat_result {

@@ -1,0 +1,76 @@
+/* Files renamed into place when complete (see atomic_file.h). */
+#include "atomic_file.h"
+#include "qev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail_errno(char *why, size_t cap, int status, const char *what, int err)
+{
+    if (why && cap)
+        snprintf(why, cap, "%s: %s", what, strerror(err));
+    return status;
+}
+
+int qev_atomic_open(qev_atomic_file *a, const char *path, char *why, size_t why_cap)
+{
+    static const char suffix[] = ".tmp.XXXXXX";
+    *a = (qev_atomic_file){NULL, malloc(strlen(path) + sizeof suffix), path};
+    if (!a->temp)
+        return fail_errno(why, why_cap, QEV_ENOMEM, "out of memory", ENOMEM);
+    strcpy(a->temp, path);
+    strcat(a->temp, suffix);
+    int fd = mkstemp(a->temp);
+    if (fd < 0) {
+        int err = errno;
+        free(a->temp);
+        a->temp = NULL;
+        return fail_errno(why, why_cap, QEV_EIO, "cannot create", err);
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask); /* mkstemp's 0600 would hide the file from the group */
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        int err = errno;
+        close(fd);
+        qev_atomic_abandon(a);
+        return fail_errno(why, why_cap, QEV_EIO, "cannot open", err);
+    }
+    return QEV_OK;
+}
+
+int qev_atomic_commit(qev_atomic_file *a, char *why, size_t why_cap)
+{
+    int err = 0;
+    if (fflush(a->f) != 0 || ferror(a->f))
+        err = errno ? errno : EIO;
+    if (fclose(a->f) != 0 && !err)
+        err = errno;
+    a->f = NULL;
+    if (!err && rename(a->temp, a->path) != 0) {
+        qev_atomic_abandon(a);
+        return fail_errno(why, why_cap, QEV_EIO, "cannot rename into place", errno);
+    }
+    if (err) {
+        qev_atomic_abandon(a);
+        return fail_errno(why, why_cap, QEV_EIO, "write error", err);
+    }
+    free(a->temp);
+    a->temp = NULL;
+    return QEV_OK;
+}
+
+void qev_atomic_abandon(qev_atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    a->f = NULL;
+    if (a->temp)
+        unlink(a->temp);
+    free(a->temp);
+    a->temp = NULL;
+}
