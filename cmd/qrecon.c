@@ -592,6 +592,7 @@ static void tally_stream(qev_reader *r, qev_tally *t, int singles, uint16_t hera
                          : qev_tally_groups(t, ev, (size_t)n, why, sizeof why);
         if (rc != QEV_OK)
             cli_die(qev_reader_name(r), "%s", why);
+        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
 }
@@ -931,9 +932,11 @@ static void gather_buckets(const struct opts *o, qev_reader *r, uint64_t measure
         cli_die(NULL, "out of memory for %" PRIu64 " measurements", measurements);
     const qev_event *ev;
     long n;
-    while ((n = qev_read(r, &ev)) >= 0)
+    while ((n = qev_read(r, &ev)) >= 0) {
         if (qev_buckets_add(b, ev, (size_t)n, why, sizeof why) != QEV_OK)
             cli_die(qev_reader_name(r), "%s", why);
+        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
+    }
     cli_check_read(r, n);
 }
 
