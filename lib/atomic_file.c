@@ -1,5 +1,6 @@
 /* Files renamed into place when complete (see atomic_file.h). */
 #include "atomic_file.h"
+#include "internal.h"
 #include "qev.h"
 
 #include <errno.h>
@@ -10,9 +11,7 @@
 
 static int fail_errno(char *why, size_t cap, int status, const char *what, int err)
 {
-    if (why && cap)
-        snprintf(why, cap, "%s: %s", what, strerror(err));
-    return status;
+    return qev_why(why, cap, status, "%s: %s", what, strerror(err));
 }
 
 int qev_atomic_open(qev_atomic_file *a, const char *path, char *why, size_t why_cap)

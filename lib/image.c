@@ -1,4 +1,5 @@
 /* Grey images: memory, PGM/PPM, PFM, PNG (libpng) and raw floats. */
+#include "internal.h"
 #include "image.h"
 #include "atomic_file.h"
 
@@ -14,20 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (why && cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
-
 /* ---- memory ---- */
 
 static int size_ok(size_t width, size_t height)
@@ -40,11 +27,11 @@ int qev_image_alloc(qev_image *im, size_t width, size_t height, char *why, size_
 {
     *im = (qev_image){0};
     if (!size_ok(width, height))
-        return fail(why, why_cap, QEV_EINVAL, "image size %zux%zu is empty or above %zu pixels",
+        return qev_why(why, why_cap, QEV_EINVAL, "image size %zux%zu is empty or above %zu pixels",
                     width, height, QEV_IMAGE_MAX_PIXELS);
     im->px = calloc(width * height, sizeof *im->px);
     if (!im->px)
-        return fail(why, why_cap, QEV_ENOMEM, "out of memory for a %zux%zu image", width, height);
+        return qev_why(why, why_cap, QEV_ENOMEM, "out of memory for a %zux%zu image", width, height);
     im->width = width;
     im->height = height;
     return QEV_OK;
@@ -107,7 +94,7 @@ static int check_finite(const qev_image *im, char *why, size_t cap)
 {
     for (size_t i = 0; i < im->width * im->height; i++)
         if (!isfinite(im->px[i]))
-            return fail(why, cap, QEV_EFORMAT, "sample at x=%zu y=%zu is not a finite number",
+            return qev_why(why, cap, QEV_EFORMAT, "sample at x=%zu y=%zu is not a finite number",
                         i % im->width, i / im->width);
     return QEV_OK;
 }
@@ -141,15 +128,15 @@ static int read_uint(struct cursor *c, uint64_t max, uint64_t *v, const char *wh
 {
     skip_space_and_comments(c);
     if (c->pos >= c->len)
-        return fail(why, cap, QEV_ETRUNC, "header ends before its %s", what);
+        return qev_why(why, cap, QEV_ETRUNC, "header ends before its %s", what);
     if (c->p[c->pos] < '0' || c->p[c->pos] > '9')
-        return fail(why, cap, QEV_EFORMAT, "bad header: %s is not a number (at byte %zu)", what,
+        return qev_why(why, cap, QEV_EFORMAT, "bad header: %s is not a number (at byte %zu)", what,
                     c->pos);
     uint64_t n = 0;
     while (c->pos < c->len && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
         n = n * 10 + (uint64_t)(c->p[c->pos++] - '0');
         if (n > max)
-            return fail(why, cap, QEV_EFORMAT, "bad header: %s is larger than %llu", what,
+            return qev_why(why, cap, QEV_EFORMAT, "bad header: %s is larger than %llu", what,
                         (unsigned long long)max);
     }
     *v = n;
@@ -160,9 +147,9 @@ static int read_uint(struct cursor *c, uint64_t max, uint64_t *v, const char *wh
 static int end_header(struct cursor *c, char *why, size_t cap)
 {
     if (c->pos >= c->len)
-        return fail(why, cap, QEV_ETRUNC, "truncated: no pixel data after the header");
+        return qev_why(why, cap, QEV_ETRUNC, "truncated: no pixel data after the header");
     if (!is_space(c->p[c->pos]))
-        return fail(why, cap, QEV_EFORMAT, "bad header: no whitespace after its last field");
+        return qev_why(why, cap, QEV_EFORMAT, "bad header: no whitespace after its last field");
     c->pos++;
     return QEV_OK;
 }
@@ -176,7 +163,7 @@ static int read_size(struct cursor *c, size_t *w, size_t *h, char *why, size_t c
     if (rc != QEV_OK)
         return rc;
     if (!size_ok((size_t)a, (size_t)b))
-        return fail(why, cap, QEV_EFORMAT, "image size %llux%llu is empty or above %zu pixels",
+        return qev_why(why, cap, QEV_EFORMAT, "image size %llux%llu is empty or above %zu pixels",
                     (unsigned long long)a, (unsigned long long)b, QEV_IMAGE_MAX_PIXELS);
     *w = (size_t)a;
     *h = (size_t)b;
@@ -186,7 +173,7 @@ static int read_size(struct cursor *c, size_t *w, size_t *h, char *why, size_t c
 static int need_bytes(const struct cursor *c, size_t need, char *why, size_t cap)
 {
     if (c->len - c->pos < need)
-        return fail(why, cap, QEV_ETRUNC, "truncated: %zu bytes of pixels expected, %zu present",
+        return qev_why(why, cap, QEV_ETRUNC, "truncated: %zu bytes of pixels expected, %zu present",
                     need, c->len - c->pos);
     return QEV_OK;
 }
@@ -207,7 +194,7 @@ static int pnm_sample_binary(struct cursor *c, const struct pnm *h, double *v, c
     if (h->maxval > 255)
         s = s << 8 | c->p[c->pos++];
     if (s > h->maxval)
-        return fail(why, cap, QEV_EFORMAT, "sample %u at byte %zu is above maxval %u", s,
+        return qev_why(why, cap, QEV_EFORMAT, "sample %u at byte %zu is above maxval %u", s,
                     c->pos - (h->maxval > 255 ? 2 : 1), h->maxval);
     *v = s;
     return QEV_OK;
@@ -219,12 +206,12 @@ static int pnm_sample_plain(struct cursor *c, const struct pnm *h, double *v, ch
     uint64_t s;
     int rc = read_uint(c, UINT32_MAX, &s, "sample", why, cap);
     if (rc == QEV_ETRUNC)
-        return fail(why, cap, QEV_ETRUNC, "truncated: fewer samples than %zux%zu",
+        return qev_why(why, cap, QEV_ETRUNC, "truncated: fewer samples than %zux%zu",
                     h->width, h->height);
     if (rc != QEV_OK)
         return rc;
     if (s > h->maxval)
-        return fail(why, cap, QEV_EFORMAT, "sample %llu before byte %zu is above maxval %u",
+        return qev_why(why, cap, QEV_EFORMAT, "sample %llu before byte %zu is above maxval %u",
                     (unsigned long long)s, c->pos, h->maxval);
     *v = (double)s;
     return QEV_OK;
@@ -253,7 +240,7 @@ static int decode_pnm(const uint8_t *data, size_t len, const qev_image_read_opts
     struct pnm h = {0, 0, 0, data[1] == '3' || data[1] == '6' ? 3 : 1,
                     data[1] == '2' || data[1] == '3'};
     if (h.channels == 3 && !o->luma)
-        return fail(why, cap, QEV_EFORMAT,
+        return qev_why(why, cap, QEV_EFORMAT,
                     "colour image (PPM); give --luma to convert it to BT.601 luma");
     uint64_t maxval;
     int rc = read_size(&c, &h.width, &h.height, why, cap);
@@ -262,7 +249,7 @@ static int decode_pnm(const uint8_t *data, size_t len, const qev_image_read_opts
     if (rc != QEV_OK)
         return rc;
     if (maxval == 0)
-        return fail(why, cap, QEV_EFORMAT, "bad header: maxval is 0");
+        return qev_why(why, cap, QEV_EFORMAT, "bad header: maxval is 0");
     h.maxval = (unsigned)maxval;
     if ((rc = end_header(&c, why, cap)) != QEV_OK)
         return rc;
@@ -272,7 +259,7 @@ static int decode_pnm(const uint8_t *data, size_t len, const qev_image_read_opts
     rc = h.plain ? need_bytes(&c, 2 * samples - 1, why, cap)
                  : need_bytes(&c, h.width * h.height * per, why, cap);
     if (rc == QEV_ETRUNC && h.plain)
-        rc = fail(why, cap, QEV_ETRUNC, "truncated: fewer samples than %zux%zu", h.width,
+        rc = qev_why(why, cap, QEV_ETRUNC, "truncated: fewer samples than %zux%zu", h.width,
                   h.height);
     if (rc == QEV_OK)
         rc = qev_image_alloc(im, h.width, h.height, why, cap);
@@ -300,7 +287,7 @@ static int read_pfm_scale(struct cursor *c, double *scale, char *why, size_t cap
     char *end;
     *scale = strtod(tok, &end);
     if (n == 0 || *end || !isfinite(*scale) || *scale == 0)
-        return fail(why, cap, QEV_EFORMAT, "bad PFM header: scale '%s' is not a non-zero number",
+        return qev_why(why, cap, QEV_EFORMAT, "bad PFM header: scale '%s' is not a non-zero number",
                     tok);
     return end_header(c, why, cap);
 }
@@ -325,7 +312,7 @@ static int decode_pfm(const uint8_t *data, size_t len, const qev_image_read_opts
     struct cursor c = {data, len, 2};
     int channels = data[1] == 'F' ? 3 : 1;
     if (channels == 3 && !o->luma)
-        return fail(why, cap, QEV_EFORMAT,
+        return qev_why(why, cap, QEV_EFORMAT,
                     "colour image (PFM \"PF\"); give --luma to convert it to BT.601 luma");
     size_t w, h;
     double scale;
@@ -351,13 +338,13 @@ static int decode_raw(const uint8_t *data, size_t len, const qev_image_read_opts
 {
     size_t w = o->raw_width, h = o->raw_height;
     if (!size_ok(w, h))
-        return fail(why, cap, QEV_EINVAL, "raw size %zux%zu is empty or above %zu pixels", w, h,
+        return qev_why(why, cap, QEV_EINVAL, "raw size %zux%zu is empty or above %zu pixels", w, h,
                     QEV_IMAGE_MAX_PIXELS);
     int wide = o->raw_type == QEV_RAW_F64LE || o->raw_type == QEV_RAW_F64BE;
     int big = o->raw_type == QEV_RAW_F32BE || o->raw_type == QEV_RAW_F64BE;
     size_t per = wide ? 8 : 4;
     if (len != w * h * per)
-        return fail(why, cap, QEV_EFORMAT,
+        return qev_why(why, cap, QEV_EFORMAT,
                     "raw %s %zux%zu needs %zu bytes, the input has %zu", wide ? "float64" : "float32",
                     w, h, w * h * per, len);
     int rc = qev_image_alloc(im, w, h, why, cap);
@@ -505,7 +492,7 @@ static int decode_png(const uint8_t *data, size_t len, const qev_image_read_opts
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     }
     int rc = png_run(png, info, &job);
     png_destroy_read_struct(&png, &info, NULL);
@@ -515,8 +502,8 @@ static int decode_png(const uint8_t *data, size_t len, const qev_image_read_opts
         return QEV_OK;
     qev_image_free(im);
     if (strcmp(job.msg, "truncated") == 0 || strstr(job.msg, "Not enough image data"))
-        return fail(why, cap, QEV_ETRUNC, "truncated PNG");
-    return fail(why, cap, QEV_EFORMAT, "%s%s", strncmp(job.msg, "colour", 6) ? "bad PNG: " : "",
+        return qev_why(why, cap, QEV_ETRUNC, "truncated PNG");
+    return qev_why(why, cap, QEV_EFORMAT, "%s%s", strncmp(job.msg, "colour", 6) ? "bad PNG: " : "",
                 job.msg);
 }
 
@@ -542,17 +529,17 @@ int qev_image_decode(const uint8_t *data, size_t len, const qev_image_read_opts 
     if (o->format == QEV_IMAGE_RAW)
         return decode_raw(data, len, o, im, why, why_cap);
     if (len == 0)
-        return fail(why, why_cap, QEV_ETRUNC, "empty file");
+        return qev_why(why, why_cap, QEV_ETRUNC, "empty file");
     enum qev_image_format f = sniff(data, len);
     if (o->format != QEV_IMAGE_AUTO && f != o->format)
-        return fail(why, why_cap, QEV_EFORMAT, "not a %s file",
+        return qev_why(why, why_cap, QEV_EFORMAT, "not a %s file",
                     o->format == QEV_IMAGE_PNG ? "PNG" : o->format == QEV_IMAGE_PFM ? "PFM" : "PGM");
     switch (f) {
     case QEV_IMAGE_PNG: return decode_png(data, len, o, im, why, why_cap);
     case QEV_IMAGE_PFM: return decode_pfm(data, len, o, im, why, why_cap);
     case QEV_IMAGE_PGM: return decode_pnm(data, len, o, im, why, why_cap);
     default:
-        return fail(why, why_cap, QEV_EFORMAT,
+        return qev_why(why, why_cap, QEV_EFORMAT,
                     "not a PGM, PPM, PFM or PNG image (raw floats need --size)");
     }
 }
@@ -565,13 +552,13 @@ static int read_fd(int fd, uint8_t **buf, size_t *len, char *why, size_t cap)
     uint8_t *b = malloc(room);
     for (;;) {
         if (!b)
-            return fail(why, cap, QEV_ENOMEM, "out of memory");
+            return qev_why(why, cap, QEV_ENOMEM, "out of memory");
         ssize_t n = read(fd, b + size, room - size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             free(b);
-            return fail(why, cap, QEV_EIO, "read error: %s", strerror(errno));
+            return qev_why(why, cap, QEV_EIO, "read error: %s", strerror(errno));
         }
         if (n == 0)
             break;
@@ -579,7 +566,7 @@ static int read_fd(int fd, uint8_t **buf, size_t *len, char *why, size_t cap)
         if (size == room) {
             if (room >= QEV_IMAGE_MAX_FILE_BYTES) {
                 free(b);
-                return fail(why, cap, QEV_EINVAL, "file larger than %zu bytes",
+                return qev_why(why, cap, QEV_EINVAL, "file larger than %zu bytes",
                             QEV_IMAGE_MAX_FILE_BYTES);
             }
             uint8_t *nb = realloc(b, room * 2);
@@ -601,11 +588,11 @@ int qev_image_read(const char *path, const qev_image_read_opts *opts, qev_image 
     int std = strcmp(path, "-") == 0;
     int fd = std ? STDIN_FILENO : open(path, O_RDONLY);
     if (fd < 0)
-        return fail(why, why_cap, QEV_EIO, "cannot open: %s", strerror(errno));
+        return qev_why(why, why_cap, QEV_EIO, "cannot open: %s", strerror(errno));
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
-        return fail(why, why_cap, QEV_EIO, "is a directory");
+        return qev_why(why, why_cap, QEV_EIO, "is a directory");
     }
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -623,7 +610,7 @@ int qev_image_read(const char *path, const qev_image_read_opts *opts, qev_image 
 static int write_check(FILE *f, char *why, size_t cap)
 {
     if (ferror(f))
-        return fail(why, cap, QEV_EIO, "write error: %s", strerror(errno));
+        return qev_why(why, cap, QEV_EIO, "write error: %s", strerror(errno));
     return QEV_OK;
 }
 
@@ -637,7 +624,7 @@ int qev_image_write_pfm(FILE *f, const qev_image *im, char *why, size_t why_cap)
 {
     uint8_t *row = malloc(im->width * 4);
     if (!row)
-        return fail(why, why_cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, why_cap, QEV_ENOMEM, "out of memory");
     fprintf(f, "Pf\n%zu %zu\n-1.0\n", im->width, im->height);
     for (size_t r = im->height; r-- > 0;) {
         for (size_t x = 0; x < im->width; x++) {
@@ -665,9 +652,9 @@ static unsigned scaled(double v, qev_image_scale s, unsigned maxval)
 static int check_scale(int bits, qev_image_scale s, char *why, size_t cap)
 {
     if (bits != 8 && bits != 16)
-        return fail(why, cap, QEV_EINVAL, "bit depth %d: 8 or 16 expected", bits);
+        return qev_why(why, cap, QEV_EINVAL, "bit depth %d: 8 or 16 expected", bits);
     if (!isfinite(s.lo) || !isfinite(s.hi) || s.lo == s.hi)
-        return fail(why, cap, QEV_EINVAL, "scaling needs two different finite values");
+        return qev_why(why, cap, QEV_EINVAL, "scaling needs two different finite values");
     return QEV_OK;
 }
 
@@ -694,7 +681,7 @@ int qev_image_write_pgm(FILE *f, const qev_image *im, int bits, qev_image_scale 
         return rc;
     uint8_t *row = malloc(im->width * 2);
     if (!row)
-        return fail(why, why_cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, why_cap, QEV_ENOMEM, "out of memory");
     fprintf(f, "P5\n%zu %zu\n%u\n", im->width, im->height, bits == 8 ? 255u : 65535u);
     for (size_t y = 0; y < im->height; y++) {
         integer_row(im, y, bits, s, row);
@@ -741,7 +728,7 @@ int qev_image_write_png(FILE *f, const qev_image *im, int bits, qev_image_scale 
     if (rc != QEV_OK)
         return rc;
     if (im->width > 0x7fffffff || im->height > 0x7fffffff)
-        return fail(why, why_cap, QEV_EINVAL, "image too large for PNG");
+        return qev_why(why, why_cap, QEV_EINVAL, "image too large for PNG");
     struct png_out o = {"", malloc(im->width * 2)};
     png_structp png =
         o.row ? png_create_write_struct(PNG_LIBPNG_VER_STRING, &o, png_out_error, png_on_warning)
@@ -750,13 +737,13 @@ int qev_image_write_png(FILE *f, const qev_image *im, int bits, qev_image_scale 
     if (!info) {
         png_destroy_write_struct(&png, NULL);
         free(o.row);
-        return fail(why, why_cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, why_cap, QEV_ENOMEM, "out of memory");
     }
     int ok = png_write_run(png, info, f, im, bits, s, &o) == 0;
     png_destroy_write_struct(&png, &info);
     free(o.row);
     if (!ok)
-        return fail(why, why_cap, QEV_EIO, "cannot write PNG: %s", o.msg);
+        return qev_why(why, why_cap, QEV_EIO, "cannot write PNG: %s", o.msg);
     return write_check(f, why, why_cap);
 }
 
@@ -781,7 +768,7 @@ static int write_format(FILE *f, const qev_image *im, enum qev_image_format form
     case QEV_IMAGE_PFM: return qev_image_write_pfm(f, im, why, cap);
     case QEV_IMAGE_PGM: return qev_image_write_pgm(f, im, bits, s, why, cap);
     case QEV_IMAGE_PNG: return qev_image_write_png(f, im, bits, s, why, cap);
-    default: return fail(why, cap, QEV_EINVAL, "cannot write this image format");
+    default: return qev_why(why, cap, QEV_EINVAL, "cannot write this image format");
     }
 }
 

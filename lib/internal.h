@@ -61,6 +61,10 @@ struct qev_error {
 };
 int qev_error_set(struct qev_error *e, int status, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* For functions that report through a caller's buffer: the message into why
+ * (when cap is not 0), and status back. */
+int qev_why(char *why, size_t cap, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 struct strlist {
     char **s;

@@ -1,5 +1,6 @@
 /* Correlation ghost imaging, the zero-filled Hadamard inverse, and the
  * dispatch to the iterative solvers of recon_solve.c. */
+#include "internal.h"
 #include "fwht.h"
 #include "qev.h"
 #include "recon.h"
@@ -11,19 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
 
 /* ---- correlation ghost imaging ---- */
 
@@ -154,18 +142,18 @@ static int run_gi(qev_recon_op *op, const double *b, enum qev_gi_kind kind, doub
         qev_gi_add(g, row, b[m]);
     }
     if (rc == QEV_OK && qev_gi_image(g, kind, x) != QEV_OK)
-        rc = fail(why, cap, QEV_EINVAL, "%s: no pattern lets any light through",
+        rc = qev_why(why, cap, QEV_EINVAL, "%s: no pattern lets any light through",
                   algo_names[kind]);
     free(row);
     qev_gi_free(g);
-    return rc == QEV_ENOMEM ? fail(why, cap, rc, "out of memory") : rc;
+    return rc == QEV_ENOMEM ? qev_why(why, cap, rc, "out of memory") : rc;
 }
 
 /* X = H (C masked) H / N, C holding the measured coefficients. */
 static int run_hadamard(qev_recon_op *op, const double *b, double *x, char *why, size_t cap)
 {
     if (op->kind != OP_HADAMARD)
-        return fail(why, cap, QEV_EINVAL, "hadamard needs Hadamard patterns");
+        return qev_why(why, cap, QEV_EINVAL, "hadamard needs Hadamard patterns");
     memset(x, 0, op->npix * sizeof *x);
     for (size_t k = 0; k < op->patterns; k++)
         x[op->perm[k]] = op->split ? b[2 * k] - b[2 * k + 1] : b[k];
@@ -217,7 +205,7 @@ static int run_iterative(qev_recon_op *op, const double *b, const qev_recon_para
     qev_recon_op *ls;
     double *y;
     if (least_squares_form(op, b, &ls, &y) != QEV_OK)
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     int rc;
     if (p->algo == QEV_RECON_CGLS)
         rc = qev_solve_cgls(ls, y, p, x, info, why, cap);
@@ -238,7 +226,7 @@ int qev_recon_run(qev_recon_op *op, const double *b, const qev_recon_params *p, 
     *info = (qev_recon_info){.residual = NAN, .lambda = NAN, .lambda_abs = NAN};
     for (size_t m = 0; m < op->rows; m++)
         if (!isfinite(b[m]))
-            return fail(why, cap, QEV_EINVAL, "bucket value %zu is not a finite number", m);
+            return qev_why(why, cap, QEV_EINVAL, "bucket value %zu is not a finite number", m);
     int rc;
     switch (p->algo) {
     case QEV_RECON_TGI:

@@ -1,4 +1,5 @@
 /* Bucket values, pattern descriptions and partial results of qrecon. */
+#include "internal.h"
 #include "recon_data.h"
 
 #include <ctype.h>
@@ -11,19 +12,6 @@
 /* Measurements and pixels held in memory are capped, whatever a header or a
  * partial claims. */
 #define MAX_MEASUREMENTS ((size_t)1 << 26)
-
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
 
 /* ---- buckets from a stream ---- */
 
@@ -56,12 +44,12 @@ static int open_measurement(qev_buckets *b, const qev_event *e, uint64_t index, 
     } else {
         m = b->unindexed++ % b->measurements;
         if (b->own_from != INT64_MIN)
-            return fail(why, cap, QEV_EINVAL,
+            return qev_why(why, cap, QEV_EINVAL,
                         "event %llu: a marker without a pattern index in a time shard",
                         (unsigned long long)index);
     }
     if (m >= b->measurements)
-        return fail(why, cap, QEV_EINVAL,
+        return qev_why(why, cap, QEV_EINVAL,
                     "event %llu: marker for measurement %llu, but there are %zu measurements",
                     (unsigned long long)index, (unsigned long long)m, b->measurements);
     b->current = (int64_t)m;
@@ -77,7 +65,7 @@ int qev_buckets_add(qev_buckets *b, const qev_event *ev, size_t n, char *why, si
     for (size_t i = 0; i < n; i++) {
         const qev_event *e = &ev[i];
         if (e->t < b->last_t)
-            return fail(why, cap, QEV_EINVAL,
+            return qev_why(why, cap, QEV_EINVAL,
                         "event %llu goes back in time; sort the stream with qcat --merge first",
                         (unsigned long long)(b->events + i));
         b->last_t = e->t;
@@ -106,7 +94,7 @@ int qev_buckets_values(size_t measurements, const int64_t *counts, const int64_t
 {
     for (size_t m = 0; m < measurements; m++) {
         if (shown[m] <= 0)
-            return fail(why, cap, QEV_EINVAL,
+            return qev_why(why, cap, QEV_EINVAL,
                         "measurement %zu of %zu was never shown (no marker for it)", m,
                         measurements);
         b[m] = (double)counts[m] / (double)shown[m];
@@ -153,14 +141,14 @@ static int tsv_row(char *line, size_t lineno, size_t measurements, double *b, ui
     unsigned long long index;
     double value;
     if (!parse_row(line, &index, &value))
-        return fail(why, cap, QEV_EFORMAT, "line %zu: not an \"index value\" row", lineno);
+        return qev_why(why, cap, QEV_EFORMAT, "line %zu: not an \"index value\" row", lineno);
     if (index >= measurements)
-        return fail(why, cap, QEV_EFORMAT, "line %zu: index %llu, but there are %zu measurements",
+        return qev_why(why, cap, QEV_EFORMAT, "line %zu: index %llu, but there are %zu measurements",
                     lineno, index, measurements);
     if (!isfinite(value))
-        return fail(why, cap, QEV_EFORMAT, "line %zu: the value is not a finite number", lineno);
+        return qev_why(why, cap, QEV_EFORMAT, "line %zu: the value is not a finite number", lineno);
     if (seen[index])
-        return fail(why, cap, QEV_EFORMAT, "line %zu: index %llu appears twice", lineno, index);
+        return qev_why(why, cap, QEV_EFORMAT, "line %zu: index %llu appears twice", lineno, index);
     seen[index] = 1;
     b[index] = value;
     return QEV_OK;
@@ -185,21 +173,21 @@ static int tsv_lines(FILE *f, size_t measurements, double *b, uint8_t *seen, cha
     }
     free(line);
     if (rc == QEV_OK && ferror(f))
-        rc = fail(why, cap, QEV_EIO, "read error: %s", strerror(errno));
+        rc = qev_why(why, cap, QEV_EIO, "read error: %s", strerror(errno));
     return rc;
 }
 
 int qev_buckets_read_tsv(FILE *f, size_t measurements, double *b, char *why, size_t cap)
 {
     if (measurements < 1 || measurements > MAX_MEASUREMENTS)
-        return fail(why, cap, QEV_EINVAL, "%zu measurements is out of range", measurements);
+        return qev_why(why, cap, QEV_EINVAL, "%zu measurements is out of range", measurements);
     uint8_t *seen = calloc(measurements, 1);
     if (!seen)
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     int rc = tsv_lines(f, measurements, b, seen, why, cap);
     for (size_t m = 0; rc == QEV_OK && m < measurements; m++)
         if (!seen[m])
-            rc = fail(why, cap, QEV_EFORMAT, "no row for measurement %zu of %zu", m, measurements);
+            rc = qev_why(why, cap, QEV_EFORMAT, "no row for measurement %zu of %zu", m, measurements);
     free(seen);
     return rc;
 }
@@ -217,22 +205,22 @@ int qev_pattern_op(const qev_pattern_spec *s, qev_recon_op **op, char *why, size
     uint64_t npix = (uint64_t)s->width * s->height;
     if (s->kind == QEV_PATTERNS_HADAMARD) {
         if (s->width != s->height || !qev_hadamard_size_valid(s->width))
-            return fail(why, cap, QEV_EINVAL,
+            return qev_why(why, cap, QEV_EINVAL,
                         "Hadamard patterns need a square power of two, not %ux%u", s->width,
                         s->height);
         if (s->count < 1 || s->count > npix)
-            return fail(why, cap, QEV_EINVAL, "%llu Hadamard patterns of %llu",
+            return qev_why(why, cap, QEV_EINVAL, "%llu Hadamard patterns of %llu",
                         (unsigned long long)s->count, (unsigned long long)npix);
         rc = qev_op_hadamard(s->width, s->order, s->seed, s->count, s->split, op);
     } else if (s->kind == QEV_PATTERNS_RANDOM) {
         rc = qev_op_random(s->width, s->height, s->count, s->seed, s->fill, op);
         if (rc == QEV_EINVAL)
-            return fail(why, cap, rc, "%llu random %ux%u patterns are too many to hold",
+            return qev_why(why, cap, rc, "%llu random %ux%u patterns are too many to hold",
                         (unsigned long long)s->count, s->width, s->height);
     } else {
-        return fail(why, cap, QEV_EINVAL, "patterns from a file need the file");
+        return qev_why(why, cap, QEV_EINVAL, "patterns from a file need the file");
     }
-    return rc == QEV_OK ? QEV_OK : fail(why, cap, rc, "out of memory");
+    return rc == QEV_OK ? QEV_OK : qev_why(why, cap, rc, "out of memory");
 }
 
 /* ---- partial results ---- */
@@ -300,7 +288,7 @@ static int get1(const qev_partial *p, const char *name, int64_t *v, char *why, s
     size_t n;
     const int64_t *x = qev_partial_get(p, name, &n);
     if (!x || n != 1)
-        return fail(why, cap, QEV_EFORMAT, "the partial result lacks '%s'", name);
+        return qev_why(why, cap, QEV_EFORMAT, "the partial result lacks '%s'", name);
     *v = x[0];
     return QEV_OK;
 }
@@ -313,11 +301,11 @@ static int get_tally(const qev_partial *p, const char *prefix, qev_tally *t, int
     snprintf(name, sizeof name, "%s.pixels", prefix);
     const int64_t *v = qev_partial_get(p, name, &n);
     if (!v || n != npix)
-        return fail(why, cap, QEV_EFORMAT, "the partial result lacks '%s' of %zu pixels", name,
+        return qev_why(why, cap, QEV_EFORMAT, "the partial result lacks '%s' of %zu pixels", name,
                     npix);
     for (size_t i = 0; i < npix; i++) {
         if (v[i] < 0)
-            return fail(why, cap, QEV_EFORMAT, "'%s' holds a negative count", name);
+            return qev_why(why, cap, QEV_EFORMAT, "'%s' holds a negative count", name);
         t->count[i] = (uint64_t)v[i];
     }
     int64_t x = 0;
@@ -327,7 +315,7 @@ static int get_tally(const qev_partial *p, const char *prefix, qev_tally *t, int
         if (get1(p, name, &x, why, cap) != QEV_OK)
             return QEV_EFORMAT;
         if (f < 3 && x < 0)
-            return fail(why, cap, QEV_EFORMAT, "'%s' is negative", name);
+            return qev_why(why, cap, QEV_EFORMAT, "'%s' is negative", name);
         uint64_t *counters[] = {&t->groups, &t->photons, &t->heralds};
         if (f < 3)
             *counters[f] = (uint64_t)x;
@@ -347,7 +335,7 @@ static int herald_shape(const qev_partial *p, qev_herald_sums *s, char *why, siz
         return QEV_EFORMAT;
     if (w < 1 || h < 1 || w > 65536 || h > 65536 || (uint64_t)w * (uint64_t)h > (1u << 24) ||
         acc < QEV_ACC_NONE || acc > QEV_ACC_SINGLES)
-        return fail(why, cap, QEV_EFORMAT, "bad image size or accidentals in the partial result");
+        return qev_why(why, cap, QEV_EFORMAT, "bad image size or accidentals in the partial result");
     s->width = (uint32_t)w;
     s->height = (uint32_t)h;
     s->acc = (enum qev_accidentals)acc;
@@ -365,7 +353,7 @@ int qev_herald_from_partial(const qev_partial *p, qev_herald_sums *s, char *why,
     qev_tally *t[] = {&s->coinc, &s->delayed, &s->singles};
     for (size_t i = 0; i < 3; i++)
         if (qev_tally_init(t[i], s->width, s->height, INT64_MIN, INT64_MAX) != QEV_OK)
-            return fail(why, cap, QEV_ENOMEM, "out of memory");
+            return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     rc = get_tally(p, "coinc", &s->coinc, 0, why, cap);
     if (rc == QEV_OK && s->acc == QEV_ACC_DELAYED)
         rc = get_tally(p, "delayed", &s->delayed, 0, why, cap);
@@ -430,7 +418,7 @@ static int spec_from_partial(const qev_partial *p, qev_pattern_spec *s, char *wh
             return QEV_EFORMAT;
     if (v[0] < 1 || v[1] < 1 || v[0] > 65536 || v[1] > 65536 || v[0] * v[1] > (1 << 24) ||
         v[2] < 0 || v[2] > QEV_PATTERNS_FILE || !qev_order_name((enum qev_order)v[3]) || v[5] < 1)
-        return fail(why, cap, QEV_EFORMAT, "bad pattern description in the partial result");
+        return qev_why(why, cap, QEV_EFORMAT, "bad pattern description in the partial result");
     *s = (qev_pattern_spec){(enum qev_pattern_kind)v[2], (uint32_t)v[0], (uint32_t)v[1],
                             (enum qev_order)v[3], (uint64_t)v[4], (uint64_t)v[5], v[6] != 0, 0};
     memcpy(&s->fill, &v[7], sizeof s->fill);
@@ -447,13 +435,13 @@ int qev_buckets_from_partial(const qev_partial *p, qev_buckets *b, qev_pattern_s
         get1(p, "markers", &x[2], why, cap))
         return QEV_EFORMAT;
     if (m < 1 || (size_t)m > MAX_MEASUREMENTS)
-        return fail(why, cap, QEV_EFORMAT, "bad number of measurements in the partial result");
+        return qev_why(why, cap, QEV_EFORMAT, "bad number of measurements in the partial result");
     if (qev_buckets_init(b, (size_t)m, INT64_MIN, INT64_MAX, 0, 0) != QEV_OK)
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     size_t nc, ns;
     const int64_t *c = qev_partial_get(p, "counts", &nc), *s = qev_partial_get(p, "shown", &ns);
     if (!c || !s || nc != (size_t)m || ns != (size_t)m)
-        return fail(why, cap, QEV_EFORMAT, "the partial result lacks counts or shown");
+        return qev_why(why, cap, QEV_EFORMAT, "the partial result lacks counts or shown");
     memcpy(b->counts, c, nc * sizeof *c);
     memcpy(b->shown, s, ns * sizeof *s);
     b->photons = (uint64_t)x[0];

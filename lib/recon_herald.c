@@ -1,4 +1,5 @@
 /* Heralded ghost imaging: tallies, accidentals, flat field, Richardson-Lucy. */
+#include "internal.h"
 #include "recon_herald.h"
 
 #include <math.h>
@@ -6,19 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
 
 /* ---- tallies ---- */
 
@@ -41,7 +29,7 @@ void qev_tally_free(qev_tally *t)
 
 static int outside(const qev_tally *t, const qev_event *e, uint64_t index, char *why, size_t cap)
 {
-    return fail(why, cap, QEV_EINVAL, "event %llu: pixel (%u, %u) is outside the %ux%u image",
+    return qev_why(why, cap, QEV_EINVAL, "event %llu: pixel (%u, %u) is outside the %ux%u image",
                 (unsigned long long)index, qev_pixel_x(e), qev_pixel_y(e), t->width, t->height);
 }
 
@@ -138,7 +126,7 @@ int qev_accidentals_from_singles(const qev_tally *s, double cover_ps, double *ac
 {
     size_t npix = (size_t)s->width * s->height;
     if (s->heralds == 0 || s->last <= s->first)
-        return fail(why, cap, QEV_EINVAL,
+        return qev_why(why, cap, QEV_EINVAL,
                     "the singles stream has no heralds or spans no time: no rates to use");
     double T = (double)(s->last - s->first), nh = (double)s->heralds;
     for (size_t j = 0; j < npix; j++) {
@@ -300,7 +288,7 @@ int qev_richardson_lucy(size_t width, size_t height, const uint64_t *coinc, cons
     r.ratio = calloc(npix, sizeof(double));
     r.back = calloc(npix, sizeof(double));
     if (rc != QEV_OK || !r.sens || !r.kx || !r.ratio || !r.back) {
-        rc = fail(why, cap, QEV_ENOMEM, "out of memory");
+        rc = qev_why(why, cap, QEV_ENOMEM, "out of memory");
     } else {
         rl_start(&r, &b, x);
         while (!res->converged && res->iterations < iterations) {

@@ -1,4 +1,5 @@
 /* Pattern files and image output for qrecon, over image.h. */
+#include "internal.h"
 #include "recon_io.h"
 #include "calib.h"
 #include "qev.h"
@@ -9,23 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
-
 static int write_error(FILE *f, char *why, size_t cap)
 {
     if (fflush(f) != 0 || ferror(f))
-        return fail(why, cap, QEV_EIO, "write error: %s", strerror(errno));
+        return qev_why(why, cap, QEV_EIO, "write error: %s", strerror(errno));
     return QEV_OK;
 }
 
@@ -61,11 +49,11 @@ int qev_patterns_write(FILE *f, const qev_recon_op *op, size_t first, size_t las
     size_t n = im.width * im.height;
     uint8_t *bytes = malloc(n);
     if (!bytes)
-        rc = fail(why, cap, QEV_ENOMEM, "out of memory");
+        rc = qev_why(why, cap, QEV_ENOMEM, "out of memory");
     for (size_t m = first; rc == QEV_OK && m < last; m++) {
         qev_op_row(op, m, im.px);
         if (!binary_row(im.px, n))
-            rc = fail(why, cap, QEV_EINVAL,
+            rc = qev_why(why, cap, QEV_EINVAL,
                       "pattern %zu is not 0/1: a device shows split or binary patterns only", m);
         else
             rc = write_frame(f, &im, format, bytes, why, cap);
@@ -82,24 +70,24 @@ static int read_all(const char *path, uint8_t **buf, size_t *len, size_t max, ch
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
-        return fail(why, cap, QEV_EIO, "cannot open: %s", strerror(errno));
+        return qev_why(why, cap, QEV_EIO, "cannot open: %s", strerror(errno));
     size_t size = 0, room = 1 << 16;
     uint8_t *b = malloc(room);
-    int rc = b ? QEV_OK : fail(why, cap, QEV_ENOMEM, "out of memory");
+    int rc = b ? QEV_OK : qev_why(why, cap, QEV_ENOMEM, "out of memory");
     while (rc == QEV_OK) {
         size += fread(b + size, 1, room - size, f);
         if (size < room)
             break;
         uint8_t *nb = room > max ? NULL : realloc(b, room * 2);
         if (!nb)
-            rc = fail(why, cap, room > max ? QEV_EINVAL : QEV_ENOMEM,
+            rc = qev_why(why, cap, room > max ? QEV_EINVAL : QEV_ENOMEM,
                       room > max ? "pattern file larger than %zu bytes" : "out of memory", max);
         else
             b = nb;
         room *= 2;
     }
     if (rc == QEV_OK && ferror(f))
-        rc = fail(why, cap, QEV_EIO, "read error: %s", strerror(errno));
+        rc = qev_why(why, cap, QEV_EIO, "read error: %s", strerror(errno));
     if (f != stdin)
         fclose(f);
     if (rc != QEV_OK)
@@ -161,11 +149,11 @@ static int tall_frames(const qev_image *im, size_t *width, size_t *height, float
         *height = im->height;
     }
     if (im->width != *width || im->height % *height)
-        return fail(why, cap, QEV_EFORMAT, "a %zux%zu image is not a stack of %zux%zu frames",
+        return qev_why(why, cap, QEV_EFORMAT, "a %zux%zu image is not a stack of %zux%zu frames",
                     im->width, im->height, *width, *height);
     size_t n = im->width * im->height;
     if (n > max / sizeof(float) || !(*values = malloc(n * sizeof **values)))
-        return fail(why, cap, QEV_ENOMEM, "no memory for %zu pattern pixels", n);
+        return qev_why(why, cap, QEV_ENOMEM, "no memory for %zu pattern pixels", n);
     frame_values(im, *values);
     *rows = im->height / *height;
     return QEV_OK;
@@ -189,7 +177,7 @@ static int read_stack(const uint8_t *d, size_t len, size_t *width, size_t *heigh
                       size_t *rows, size_t max, char *why, size_t cap)
 {
     if (stack_frames(d, len, rows) != QEV_OK || *rows == 0)
-        return fail(why, cap, QEV_EFORMAT, "not a stack of binary PGM (P5) frames");
+        return qev_why(why, cap, QEV_EFORMAT, "not a stack of binary PGM (P5) frames");
     if (*rows == 1) {
         qev_image im;
         int rc = qev_image_decode(d, len, NULL, &im, why, cap);
@@ -216,12 +204,12 @@ static int read_stack(const uint8_t *d, size_t len, size_t *width, size_t *heigh
         if (im.width != *width || im.height != *height) {
             qev_image_free(&im);
             free(v);
-            return fail(why, cap, QEV_EFORMAT, "frame %zu is %zux%zu, not %zux%zu", r, im.width,
+            return qev_why(why, cap, QEV_EFORMAT, "frame %zu is %zux%zu, not %zux%zu", r, im.width,
                         im.height, *width, *height);
         }
         if (!v && (*rows > max / sizeof(float) / npix || !(v = malloc(*rows * npix * sizeof *v)))) {
             qev_image_free(&im);
-            return fail(why, cap, QEV_ENOMEM, "no memory for %zu patterns of %zu pixels", *rows,
+            return qev_why(why, cap, QEV_ENOMEM, "no memory for %zu patterns of %zu pixels", *rows,
                         npix);
         }
         frame_values(&im, v + r * npix);
@@ -237,15 +225,15 @@ static int read_raw(const uint8_t *d, size_t len, size_t width, size_t height, f
 {
     size_t npix = width * height;
     if (!npix)
-        return fail(why, cap, QEV_EINVAL, "raw patterns need their size (--size)");
+        return qev_why(why, cap, QEV_EINVAL, "raw patterns need their size (--size)");
     if (len == 0 || len % npix)
-        return fail(why, cap, QEV_EFORMAT, "%zu bytes is not a whole number of %zux%zu frames",
+        return qev_why(why, cap, QEV_EFORMAT, "%zu bytes is not a whole number of %zux%zu frames",
                     len, width, height);
     if (len > max / sizeof(float))
-        return fail(why, cap, QEV_EINVAL, "too many patterns to hold");
+        return qev_why(why, cap, QEV_EINVAL, "too many patterns to hold");
     float *v = malloc(len * sizeof *v);
     if (!v)
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     for (size_t i = 0; i < len; i++)
         v[i] = (float)(d[i] / 255.0);
     *rows = len / npix;
@@ -314,9 +302,9 @@ static int flat_size(const qev_calib *c, long ch, size_t width, size_t height, c
     int rc = qev_calib_number(c, key, &w);
     snprintf(key, sizeof key, "flat.%ld.height", ch);
     if (rc != QEV_OK || qev_calib_number(c, key, &h) != QEV_OK)
-        return fail(why, cap, QEV_EINVAL, "no flat field of channel %ld", ch);
+        return qev_why(why, cap, QEV_EINVAL, "no flat field of channel %ld", ch);
     if (w.value != (double)width || h.value != (double)height)
-        return fail(why, cap, QEV_EINVAL,
+        return qev_why(why, cap, QEV_EINVAL,
                     "the flat field of channel %ld is %gx%g, the image %zux%zu", ch, w.value,
                     h.value, width, height);
     return QEV_OK;
@@ -327,9 +315,9 @@ int qev_flat_from_calib(const qev_calib *c, long channel, size_t width, size_t h
 {
     long ch = channel >= 0 ? channel : only_flat_channel(c);
     if (ch == -1)
-        return fail(why, cap, QEV_EINVAL, "the calibration holds no flat field (qcal flat)");
+        return qev_why(why, cap, QEV_EINVAL, "the calibration holds no flat field (qcal flat)");
     if (ch == -2)
-        return fail(why, cap, QEV_EINVAL, "the calibration holds flat fields of several channels");
+        return qev_why(why, cap, QEV_EINVAL, "the calibration holds flat fields of several channels");
     int rc = flat_size(c, ch, width, height, why, cap);
     for (size_t y = 0; rc == QEV_OK && y < height; y++)
         for (size_t x = 0; x < width; x++) {
@@ -398,11 +386,11 @@ static int png_with_text(FILE *f, const uint8_t *png, size_t len, const char *te
                          size_t cap)
 {
     if (len < 33 || memcmp(png + 12, "IHDR", 4) != 0)
-        return fail(why, cap, QEV_EIO, "unexpected PNG layout");
+        return qev_why(why, cap, QEV_EIO, "unexpected PNG layout");
     size_t tlen = strlen(text), dlen = 8 + tlen;
     uint8_t *chunk = malloc(12 + dlen);
     if (!chunk)
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     put_be32(chunk, (uint32_t)dlen);
     memcpy(chunk + 4, "tEXtComment", 12); /* type, keyword and its NUL */
     memcpy(chunk + 16, text, tlen);
@@ -428,7 +416,7 @@ static int pgm_with_comment(FILE *f, const uint8_t *pgm, size_t len, const char 
                             size_t cap)
 {
     if (len < 3 || memcmp(pgm, "P5\n", 3) != 0)
-        return fail(why, cap, QEV_EIO, "unexpected PGM layout");
+        return qev_why(why, cap, QEV_EIO, "unexpected PGM layout");
     fwrite(pgm, 1, 3, f);
     comment_lines(f, text);
     fwrite(pgm + 3, 1, len - 3, f);
@@ -452,13 +440,13 @@ static int write_scaled(FILE *f, const qev_image *im, enum qev_recon_format form
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
     if (!mem)
-        return fail(why, cap, QEV_ENOMEM, "out of memory");
+        return qev_why(why, cap, QEV_ENOMEM, "out of memory");
     int bits = format == QEV_OUT_PGM16 || format == QEV_OUT_PNG16 ? 16 : 8;
     int png = format == QEV_OUT_PNG || format == QEV_OUT_PNG16;
     int rc = png ? qev_image_write_png(mem, im, bits, s, why, cap)
                  : qev_image_write_pgm(mem, im, bits, s, why, cap);
     if (fclose(mem) != 0 && rc == QEV_OK)
-        rc = fail(why, cap, QEV_ENOMEM, "out of memory");
+        rc = qev_why(why, cap, QEV_ENOMEM, "out of memory");
     if (rc == QEV_OK && png)
         rc = comment ? png_with_text(f, (uint8_t *)buf, len, comment, why, cap)
                      : (fwrite(buf, 1, len, f), write_error(f, why, cap));

@@ -1,5 +1,6 @@
 /* Iterative reconstruction: CGLS, total variation by ADMM, FISTA in a DCT or
  * Haar basis, and Poisson maximum likelihood by EM. */
+#include "internal.h"
 #include "fwht.h"
 #include "qev.h"
 #include "recon_int.h"
@@ -16,22 +17,9 @@
 /* Power iteration approaches the largest eigenvalue from below. */
 #define POWER_MARGIN 1.02
 
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
-
 static int out_of_memory(char *why, size_t cap)
 {
-    return fail(why, cap, QEV_ENOMEM, "out of memory");
+    return qev_why(why, cap, QEV_ENOMEM, "out of memory");
 }
 
 static double dot(const double *a, const double *b, size_t n)
@@ -578,11 +566,11 @@ int qev_solve_fista(qev_recon_op *op, const double *b, const qev_recon_params *p
 static int pml_check(const qev_recon_op *op, const double *b, char *why, size_t cap)
 {
     if (!qev_op_nonnegative(op))
-        return fail(why, cap, QEV_EINVAL,
+        return qev_why(why, cap, QEV_EINVAL,
                     "pml needs non-negative patterns (split Hadamard, random or a 0..1 file)");
     for (size_t m = 0; m < op->rows; m++)
         if (b[m] < 0)
-            return fail(why, cap, QEV_EINVAL, "pml needs counts, but bucket value %zu is %g",
+            return qev_why(why, cap, QEV_EINVAL, "pml needs counts, but bucket value %zu is %g",
                         m, b[m]);
     return QEV_OK;
 }
@@ -620,7 +608,7 @@ int qev_solve_pml(qev_recon_op *op, const double *b, const qev_recon_params *p, 
         total_s += sens[i];
     if (!(total_b > 0 && total_s > 0)) {
         free_all(bufs, 4);
-        return fail(why, cap, QEV_EINVAL, "pml: no counts in any bucket");
+        return qev_why(why, cap, QEV_EINVAL, "pml: no counts in any bucket");
     }
     for (size_t i = 0; i < n; i++)
         x[i] = total_b / total_s;

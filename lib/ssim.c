@@ -1,4 +1,5 @@
 /* SSIM variants, MS-SSIM, PSNR, MSE and MAE. */
+#include "internal.h"
 #include "ssim.h"
 
 #include <math.h>
@@ -18,20 +19,6 @@
 #define HOT
 #endif
 #define INLINE static inline __attribute__((always_inline))
-
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t cap, int status, const char *fmt, ...)
-{
-    if (why && cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, cap, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
 
 /* ---- names ---- */
 
@@ -649,19 +636,19 @@ static int check_inputs(const qev_image *a, const qev_image *b, const qev_ssim_o
 {
     char da[48], db[48];
     if (a->width != b->width || a->height != b->height)
-        return fail(why, cap, QEV_EINVAL, "the images differ in size: %s and %s",
+        return qev_why(why, cap, QEV_EINVAL, "the images differ in size: %s and %s",
                     dims(da, sizeof da, a->width, a->height),
                     dims(db, sizeof db, b->width, b->height));
     size_t need = min_side(o->variant);
     if (a->width < need || a->height < need)
-        return fail(why, cap, QEV_EINVAL, "the images are %s; %s needs at least %zux%zu",
+        return qev_why(why, cap, QEV_EINVAL, "the images are %s; %s needs at least %zux%zu",
                     dims(da, sizeof da, a->width, a->height), qev_ssim_variant_name(o->variant),
                     need, need);
     double c1 = c_of(QEV_SSIM_K1, o->range);
     if (!(o->range > 0) || !isfinite(c1 * 64 * 63) || !(c1 >= 0x1p-1000))
-        return fail(why, cap, QEV_EINVAL, "data range %g is out of the usable range", o->range);
+        return qev_why(why, cap, QEV_EINVAL, "data range %g is out of the usable range", o->range);
     if (map && o->variant == QEV_SSIM_MS)
-        return fail(why, cap, QEV_EINVAL, "msssim has no single SSIM map");
+        return qev_why(why, cap, QEV_EINVAL, "msssim has no single SSIM map");
     return QEV_OK;
 }
 
@@ -709,8 +696,8 @@ int qev_ssim_compare(const qev_image *a, const qev_image *b, const qev_ssim_opts
     if (rc != QEV_OK) {
         if (map)
             qev_image_free(map);
-        return rc == QEV_ENOMEM ? fail(why, why_cap, rc, "out of memory")
-                                : fail(why, why_cap, rc, "the %s variant's constants vanish "
+        return rc == QEV_ENOMEM ? qev_why(why, why_cap, rc, "out of memory")
+                                : qev_why(why, why_cap, rc, "the %s variant's constants vanish "
                                                          "at data range %g",
                                        qev_ssim_variant_name(o->variant), o->range);
     }

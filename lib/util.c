@@ -41,6 +41,17 @@ int qev_error_set(struct qev_error *e, int status, uint64_t offset, const char *
     return status;
 }
 
+int qev_why(char *why, size_t cap, int status, const char *fmt, ...)
+{
+    if (why && cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, cap, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
 int strlist_push(struct strlist *l, const char *s)
 {
     if (l->n == l->cap) {
