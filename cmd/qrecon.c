@@ -1105,23 +1105,6 @@ static void run_patterns(struct opts *o)
 
 /* ---- merge ---- */
 
-static qev_partial *load_partial(const char *path)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char why[256];
-    if (!f)
-        cli_die(path, "cannot open: %s", strerror(errno));
-    qev_partial *p = qev_partial_read(f, why, sizeof why);
-    if (f != stdin)
-        fclose(f);
-    if (!p)
-        cli_die(path, "%s", why);
-    const char *kind = qev_partial_kind(p);
-    if (strcmp(kind, QEV_PARTIAL_HERALDED) != 0 && strcmp(kind, QEV_PARTIAL_COMPUTATIONAL) != 0)
-        cli_die(path, "a partial result of %s, not of qrecon", kind);
-    return p;
-}
-
 static void merged_image(struct opts *o, const qev_partial *p)
 {
     char why[256];
@@ -1145,16 +1128,10 @@ static void merged_image(struct opts *o, const qev_partial *p)
 
 static void run_merge(struct opts *o, char **paths, int n)
 {
-    if (n == 0)
-        cli_usage_error("qrecon merge needs partial results");
-    qev_partial *sum = load_partial(paths[0]);
-    for (int i = 1; i < n; i++) {
-        qev_partial *p = load_partial(paths[i]);
-        char why[256];
-        if (qev_partial_merge(sum, p, why, sizeof why) != QEV_OK)
-            cli_die(paths[i], "%s", why);
-        qev_partial_free(p);
-    }
+    qev_partial *sum = cli_merge_partials(paths, n);
+    const char *kind = qev_partial_kind(sum);
+    if (strcmp(kind, QEV_PARTIAL_HERALDED) != 0 && strcmp(kind, QEV_PARTIAL_COMPUTATIONAL) != 0)
+        cli_die(paths[0], "a partial result of %s, not of qrecon", kind);
     if (o->partial)
         write_partial(o, sum);
     else {
