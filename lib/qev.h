@@ -118,6 +118,7 @@ typedef struct qev_read_stats {
     uint64_t events;    /* events returned */
     uint64_t bytes;     /* bytes consumed */
     uint64_t blocks_skipped; /* blocks jumped over by a time window */
+    uint64_t events_skipped; /* their events, as their headers or the index count them */
 } qev_read_stats;
 qev_read_stats qev_reader_stats(const qev_reader *r);
 /* The size of the input when it is a regular file, else 0 (for progress). */

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -463,10 +464,55 @@ static void test_window(void)
     qev_read_stats rs = qev_reader_stats(r);
     tap_ok(n == QEV_END && (size_t)kept == want, "a time window returns every event inside it");
     tap_ok(rs.blocks <= 3 && rs.blocks_skipped >= 97, "the block index skips blocks outside the window");
+    tap_is_i64((int64_t)(rs.events + rs.events_skipped), N,
+               "a window through the block index accounts for the events it skips");
     qev_reader_close(r);
     close(fd);
     free(ev);
     free(back);
+}
+
+/* The events a window skips, counted when the input is a pipe and every
+ * block is decoded: a child process feeds the pipe. */
+static void test_window_pipe_accounting(void)
+{
+    enum { N = 20000 };
+    qev_event *ev = malloc(N * sizeof *ev);
+    random_events(ev, N, 17, 1, 0);
+    int fd = write_stream(ev, N, NULL, 1000), p[2];
+    size_t size = file_bytes(fd);
+    lseek(fd, 0, SEEK_SET);
+    if (pipe(p) != 0) {
+        tap_ok(0, "a pipe for the window test");
+        return;
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        char buf[4096];
+        ssize_t k;
+        close(p[0]);
+        while ((k = read(fd, buf, sizeof buf)) > 0)
+            if (write(p[1], buf, (size_t)k) != k)
+                _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    qev_reader *r = qev_reader_fdopen(p[0], "pipe");
+    qev_reader_set_window(r, ev[5000].t, ev[6000].t);
+    const qev_event *e;
+    long n;
+    while ((n = qev_read(r, &e)) >= 0)
+        ;
+    qev_read_stats rs = qev_reader_stats(r);
+    tap_ok(n == QEV_END && rs.bytes == size && rs.blocks_skipped >= 17,
+           "a window over a pipe decodes and drops the blocks outside it");
+    tap_is_i64((int64_t)(rs.events + rs.events_skipped), N,
+               "a window over a pipe accounts for the events it skips");
+    qev_reader_close(r);
+    close(p[0]);
+    waitpid(child, NULL, 0);
+    close(fd);
+    free(ev);
 }
 
 static int by_time_then_input(const void *pa, const void *pb)
@@ -537,6 +583,7 @@ int main(void)
     test_closing_meta();
     test_sync_grid();
     test_window();
+    test_window_pipe_accounting();
     test_merge();
     return tap_done();
 }
