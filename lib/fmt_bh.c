@@ -83,12 +83,10 @@ static void spc_describe(const qtag_reader *r, qev_meta *closing)
 static long spc_decode(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct spc_state *s = r->state;
-    size_t avail = qtag_records_available(r, 4, cap);
-    if (avail == 0) {
-        if (r->err.status)
-            return r->err.status;
-        return qtag_records_end(r);
-    }
+    size_t avail;
+    long end = qtag_records_or_end(r, 4, cap, &avail);
+    if (!avail)
+        return end;
     const uint8_t *p = qev_input_data(&r->in);
     size_t n = 0;
     for (size_t i = 0; i < avail; i++) {

@@ -221,9 +221,10 @@ static long decode_layout(qtag_reader *r, struct pq_decoder *d, const uint8_t *p
 static long pq_decode(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct pq_decoder *d = r->state;
-    size_t avail = qtag_records_available(r, 4, cap);
-    if (avail == 0)
-        return r->err.status ? r->err.status : qtag_records_end(r);
+    size_t avail;
+    long end = qtag_records_or_end(r, 4, cap, &avail);
+    if (!avail)
+        return end;
     long n = decode_layout(r, d, qev_input_data(&r->in), avail, out);
     if (n < 0)
         return n;

@@ -68,12 +68,10 @@ static void qutag_describe(const qtag_reader *r, qev_meta *closing)
 static long qutag_decode(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct qutag_state *s = r->state;
-    size_t avail = qtag_records_available(r, QUTAG_RECORD, cap);
-    if (avail == 0) {
-        if (r->err.status)
-            return r->err.status;
-        return qtag_records_end(r);
-    }
+    size_t avail;
+    long end = qtag_records_or_end(r, QUTAG_RECORD, cap, &avail);
+    if (!avail)
+        return end;
     const uint8_t *p = qev_input_data(&r->in);
     size_t n = 0;
     for (size_t i = 0; i < avail; i++) {

@@ -33,23 +33,13 @@ static struct raw_state *new_state(qtag_reader *r, size_t record_size)
     return s;
 }
 
-/* Whole records at the current position, or the end of the records (with
- * the partial-record check) when there are none. */
-static long records_or_end(qtag_reader *r, size_t record_size, size_t cap, size_t *avail)
-{
-    *avail = qtag_records_available(r, record_size, cap);
-    if (*avail)
-        return 0;
-    return r->err.status ? r->err.status : qtag_records_end(r);
-}
-
 /* ---- raw ---- */
 
 static long raw_decode(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct raw_state *s = r->state;
     size_t avail;
-    long end = records_or_end(r, s->record_size, cap, &avail);
+    long end = qtag_records_or_end(r, s->record_size, cap, &avail);
     if (!avail)
         return end;
     const uint8_t *p = qev_input_data(&r->in);
@@ -123,7 +113,7 @@ static long raw16_decode(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct raw_state *s = r->state;
     size_t avail;
-    long end = records_or_end(r, RAW16_RECORD, cap, &avail);
+    long end = qtag_records_or_end(r, RAW16_RECORD, cap, &avail);
     if (!avail)
         return end;
     const uint8_t *p = qev_input_data(&r->in);

@@ -148,6 +148,14 @@ size_t qtag_records_available(qtag_reader *r, size_t record_size, size_t max)
     return whole < max ? whole : max;
 }
 
+long qtag_records_or_end(qtag_reader *r, size_t record_size, size_t cap, size_t *avail)
+{
+    *avail = qtag_records_available(r, record_size, cap);
+    if (*avail)
+        return 0;
+    return r->err.status ? r->err.status : qtag_records_end(r);
+}
+
 long qtag_records_end(qtag_reader *r)
 {
     qtag_counts *c = &r->counts;

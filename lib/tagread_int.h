@@ -52,6 +52,9 @@ size_t qtag_records_available(qtag_reader *r, size_t record_size, size_t max);
 /* The end of the records: checks the count the header promised and a partial
  * record, and returns QEV_END, or QEV_ETRUNC unless truncation is allowed. */
 long qtag_records_end(qtag_reader *r);
+/* Whole records at the current position into *avail (returns 0), or, when
+ * there are none, the reader's error or qtag_records_end's status. */
+long qtag_records_or_end(qtag_reader *r, size_t record_size, size_t cap, size_t *avail);
 /* An unknown record: counted, and an error under --strict. Returns QEV_OK or
  * the error. */
 int qtag_unknown_record(qtag_reader *r, uint32_t record);
