@@ -17,6 +17,8 @@ static const char *tool_name = "qpipe";
 static int saved_argc;
 static char **saved_argv;
 static int provenance_on = 1;
+static int tally_wanted;
+static char tally_line[512]; /* printed by cli_exit(0) */
 
 /* The -o file being written, renamed into place only on success. */
 static char *out_final, *out_temp;
@@ -129,6 +131,8 @@ void cli_exit(int status)
     else
         remove_temp();
     check_stdout();
+    if (status == CLI_OK && tally_line[0])
+        fprintf(stderr, "%s: tally: %s\n", tool_name, tally_line);
     exit(status);
 }
 
@@ -154,6 +158,9 @@ void cli_common_option(int opt, const char *usage)
     case CLI_OPT_NO_PROVENANCE:
         provenance_on = 0;
         return;
+    case CLI_OPT_TALLY:
+        tally_wanted = 1;
+        return;
     default:
         fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
         exit(CLI_USAGE);
@@ -166,6 +173,18 @@ void cli_need_input(int operands, const char *usage)
         fputs(usage, stderr);
         exit(CLI_USAGE);
     }
+}
+
+int cli_tally_wanted(void) { return tally_wanted; }
+
+void cli_tally(const qev_balance *t)
+{
+    if (!tally_wanted)
+        return;
+    qev_balance_format(t, tally_line, sizeof tally_line);
+    if (!qev_balance_holds(t))
+        cli_die(NULL, "tally: the counts do not balance (in must be out + filtered): %s",
+                tally_line);
 }
 
 /* ---- progress ---- */

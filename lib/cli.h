@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "qev.h"
+#include "balance.h"
 
 #define QPIPE_VERSION "0.1.0"
 
@@ -15,11 +16,14 @@ enum cli_exit { CLI_OK = 0, CLI_DATA = 1, CLI_USAGE = 2, CLI_CHECK = 3 };
 /* Common long options every tool takes; enum values above any short option. */
 enum {
     CLI_OPT_NO_PROVENANCE = 0x1000,
+    CLI_OPT_TALLY,
     CLI_OPT_FIRST_TOOL_OPTION = 0x1100,
 };
 #define CLI_COMMON_LONGOPTS                                                                    \
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},                     \
         {"no-provenance", no_argument, NULL, CLI_OPT_NO_PROVENANCE}
+/* Only the tools that account for every event they read take --tally. */
+#define CLI_TALLY_LONGOPT {"tally", no_argument, NULL, CLI_OPT_TALLY}
 
 void cli_init(const char *tool, int argc, char **argv);
 const char *cli_tool(void);
@@ -41,6 +45,13 @@ _Noreturn void cli_version(void);
 void cli_common_option(int opt, const char *usage);
 /* With no operands and a terminal on stdin, prints usage and exits 2. */
 void cli_need_input(int operands, const char *usage);
+
+/* Whether --tally was given. */
+int cli_tally_wanted(void);
+/* With --tally, keeps the tally for cli_exit(0) to print on stderr as
+ * "tool: tally: in=N out=N filtered=N reason=N ...", after the output is
+ * committed; exits 1 when it does not balance, since an event went missing. */
+void cli_tally(const qev_balance *t);
 
 /* Progress of long work on stderr, only when stderr is a terminal: done of
  * total (0: unknown) in the unit named ("bytes" shows as MB), with the rate

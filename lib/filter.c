@@ -73,3 +73,16 @@ size_t qev_filter_apply(const qev_filter *f, const qev_event *in, size_t n, qev_
             out[k++] = in[i];
     return k;
 }
+
+void qev_filter_count_rejects(const qev_filter *f, const qev_event *in, size_t n,
+                              qev_filter_rejects *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!qev_filter_in_window(f, &in[i]))
+            r->outside_window++;
+        else if (!qev_filter_channel_selected(f, &in[i]))
+            r->channel_not_selected++;
+        else if (!qev_filter_kind_selected(f, &in[i]))
+            r->kind_not_selected++;
+    }
+}

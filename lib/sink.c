@@ -146,6 +146,8 @@ void sink_events(struct sink *s, const qev_event *ev, size_t n)
         cli_die(s->output, "write error: %s", strerror(errno));
 }
 
+uint64_t sink_events_written(const struct sink *s) { return s->count; }
+
 void sink_closing(struct sink *s, const qev_meta *closing)
 {
     if (!closing)

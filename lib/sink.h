@@ -4,6 +4,7 @@
 #define QPIPE_SINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "qev.h"
 
@@ -20,6 +21,8 @@ struct sink *sink_open(enum sink_mode mode, const char *output, int level);
  * line); source names where it came from, for --header. */
 void sink_segment(struct sink *s, const qev_meta *meta, const char *source);
 void sink_events(struct sink *s, const qev_event *ev, size_t n);
+/* The events given to sink_events so far, whatever the mode shows of them. */
+uint64_t sink_events_written(const struct sink *s);
 /* Closing metadata of the current output segment (counts known at its end). */
 void sink_closing(struct sink *s, const qev_meta *closing);
 void sink_close(struct sink *s);
