@@ -80,6 +80,8 @@ static const char usage[] =
     "      --max-sigma=S      exit 3 when a parameter moved more than S sigma\n"
     "qcal apply: delays and clocks, renames and pixel masks; output is QEV.\n"
     "      --force            apply although another calibration was applied\n"
+    "      --tally            at the end, print on stderr the events read, written and\n"
+    "                         dropped (masked pixels)\n"
     "  -l, --level=N          zstd level (default 1)\n"
     "\n"
     "Common options:\n"
@@ -237,6 +239,8 @@ static void check_args(const struct opts *o)
         cli_usage_error("--accidental-delay must not be 0");
     if (o->duration == 0)
         cli_usage_error("--duration must be positive");
+    if (cli_tally_wanted() && o->cmd != APPLY)
+        cli_usage_error("--tally is for qcal apply");
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -268,6 +272,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         {"max-sigma", required_argument, NULL, OPT_MAX_SIGMA},
         {"force", no_argument, NULL, OPT_FORCE},
         {"pfm", required_argument, NULL, OPT_PFM},
+        CLI_TALLY_LONGOPT,
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
@@ -1660,6 +1665,9 @@ static void run_apply(const struct opts *o, char **paths, int n)
     cli_check_read(r, k);
     if (segments)
         end_segment(s, ap.shift, &masked);
+    qev_balance b = {.in = qev_reader_stats(r).events, .out = sink_events_written(s)};
+    qev_balance_add(&b, "masked_pixel", qcal_shift_masked(ap.shift));
+    cli_tally(&b);
     sink_close(s);
     cli_reader_close(r);
     qcal_shift_free(ap.shift);

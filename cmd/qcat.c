@@ -40,6 +40,8 @@ static const char usage[] =
     "      --overlap=T        widen the shard by T on both sides, the margin that\n"
     "                         correlations need (they count only what the shard owns)\n"
     "\n"
+    "      --tally            at the end, print on stderr the events read, selected\n"
+    "                         and filtered out, by reason\n"
     "      --no-provenance    do not add a provenance line to QEV output\n"
     "  -h, --help             print this help and exit\n"
     "  -V, --version          print the version and exit\n"
@@ -109,7 +111,9 @@ static void parse_args(int argc, char **argv, struct qcat_opts *o)
         {"merge", no_argument, NULL, 'm'},        {"from", required_argument, NULL, OPT_FROM},
         {"to", required_argument, NULL, OPT_TO},  {"channel", required_argument, NULL, 'C'},
         {"kind", required_argument, NULL, 'k'},   {"shard", required_argument, NULL, OPT_SHARD},
-        {"overlap", required_argument, NULL, OPT_OVERLAP}, CLI_COMMON_LONGOPTS,
+        {"overlap", required_argument, NULL, OPT_OVERLAP},
+        CLI_TALLY_LONGOPT,
+        CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof *o);
@@ -152,6 +156,18 @@ static void parse_args(int argc, char **argv, struct qcat_opts *o)
         cli_usage_error("--overlap needs --shard and must not be negative");
 }
 
+/* The events of the inputs, including those in blocks a time window skipped,
+ * and why the selection left some out. */
+static uint64_t events_in;
+static qev_filter_rejects rejected;
+
+static void count_input(const qev_reader *r)
+{
+    qev_read_stats rs = qev_reader_stats(r);
+    events_in += rs.events + rs.events_skipped;
+    rejected.outside_window += rs.events_skipped;
+}
+
 static qev_reader *open_input(const char *path, const struct qcat_opts *o)
 {
     qev_reader *r = cli_reader(path);
@@ -168,6 +184,8 @@ static void pass_events(struct sink *s, const qev_filter *f, const qev_event *ev
         return;
     }
     size_t kept = qev_filter_apply(f, ev, (size_t)n, scratch);
+    if (kept < (size_t)n && cli_tally_wanted())
+        qev_filter_count_rejects(f, ev, (size_t)n, &rejected);
     sink_events(s, scratch, kept);
 }
 
@@ -204,6 +222,7 @@ static void copy_stream(qev_reader *r, const struct qcat_opts *o, struct sink *s
     }
     cli_check_read(r, n);
     sink_closing(s, qev_reader_closing_meta(r));
+    count_input(r);
     cli_reader_close(r);
 }
 
@@ -271,9 +290,20 @@ static void merge(char **paths, int npaths, const struct qcat_opts *o, struct si
     if (n < QEV_END)
         cli_die(qev_reader_name(readers[qev_merger_failed_input(m)]), "%s", qev_merger_error(m));
     qev_merger_free(m);
-    for (int i = 0; i < npaths; i++)
+    for (int i = 0; i < npaths; i++) {
+        count_input(readers[i]);
         cli_reader_close(readers[i]);
+    }
     free(readers);
+}
+
+static void tally_events(const struct sink *s)
+{
+    qev_balance t = {.in = events_in, .out = sink_events_written(s)};
+    qev_balance_add(&t, "outside_window", rejected.outside_window);
+    qev_balance_add(&t, "channel_not_selected", rejected.channel_not_selected);
+    qev_balance_add(&t, "kind_not_selected", rejected.kind_not_selected);
+    cli_tally(&t);
 }
 
 int main(int argc, char **argv)
@@ -297,6 +327,7 @@ int main(int argc, char **argv)
         merge(paths, npaths, &o, s, scratch);
     else
         concatenate(paths, npaths, &o, s, scratch);
+    tally_events(s);
     sink_close(s);
     free(scratch);
     cli_exit(CLI_OK);

@@ -47,6 +47,8 @@ static const char usage[] =
     "      --collapse=CH      coinc: one event per group on channel CH, value = fold\n"
     "      --delayed=T        coinc: shift every channel but the herald (the lowest\n"
     "                         of --channels) by T: the accidentals stream\n"
+    "      --tally            coinc: at the end, print on stderr the events read,\n"
+    "                         written, and left out, by reason\n"
     "  -p, --pair=A:B         stats: herald A, signal B (repeat; default 1:2)\n"
     "      --accidental-delay=T  stats: the delayed window sits T after the peak\n"
     "                         (default 20ns)\n"
@@ -299,6 +301,7 @@ static void parse_args(int argc, char **argv, struct corr_opts *o)
         {"dark", required_argument, NULL, OPT_DARK},
         {"cal", required_argument, NULL, OPT_CAL},
         {"every", required_argument, NULL, 'e'},
+        CLI_TALLY_LONGOPT,
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     defaults(o);
@@ -580,6 +583,19 @@ static int write_events(void *ctx, const qev_event *ev, size_t n)
     return QEV_OK;
 }
 
+/* The events read against the events written, from the reader and the sink,
+ * so that the search's own counts are checked, not restated. */
+static void tally_coinc(const struct corr_opts *o, const qev_reader *r, const struct sink *s,
+                        const qev_coinc_counts *k)
+{
+    qev_balance b = {.in = qev_reader_stats(r).events, .out = sink_events_written(s)};
+    qev_balance_add(&b, "channel_not_selected", o->channels_set ? k->ignored : 0);
+    qev_balance_add(&b, "not_photon", o->channels_set ? 0 : k->ignored);
+    qev_balance_add(&b, "no_coincidence", k->dropped);
+    qev_balance_add(&b, "collapsed_into_group", o->collapse ? k->grouped - k->groups : 0);
+    cli_tally(&b);
+}
+
 static void coinc_channels(struct corr_opts *o, const struct qev_coinc_opts *co, int64_t *delay)
 {
     int herald = -1;
@@ -660,6 +676,7 @@ static void run_coinc(struct corr_opts *o, const char *path)
         cli_die(NULL, "out of memory");
     qev_coinc_counts k = qev_coinc_get_counts(c);
     coinc_closing(s, &k);
+    tally_coinc(o, r, s, &k);
     sink_close(s);
     cli_reader_close(r);
     qev_coinc_free(c);
@@ -704,6 +721,8 @@ int main(int argc, char **argv)
     char **files = argv + 1 + optind;
     if (o.cal && (which == 0 || which == 3))
         cli_usage_error("--cal is for qcorr coinc and qcorr stats");
+    if (cli_tally_wanted() && which != 1)
+        cli_usage_error("--tally is for qcorr coinc");
     if (o.cal)
         load_cal(&o);
     if (which == 3) {

@@ -47,6 +47,8 @@ static const char usage[] =
     "  joined with cat). The last line must end with a newline: a file that ends inside\n"
     "  a row is truncated.\n"
     "\n"
+    "      --tally              at the end, print on stderr the records read, the events\n"
+    "                           written, and the records that made no event, by kind\n"
     "      --no-provenance      do not add a provenance line\n"
     "  -h, --help               print this help and exit\n"
     "  -V, --version            print the version and exit\n"
@@ -117,6 +119,7 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
         {"time-unit", required_argument, NULL, OPT_TIME_UNIT},
         {"channel-map", required_argument, NULL, OPT_CHANNEL_MAP},
         {"channel-bytes", required_argument, NULL, OPT_CHANNEL_BYTES},
+        CLI_TALLY_LONGOPT,
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -161,6 +164,8 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
     }
     if (optind == argc)
         cli_usage_error("no input file");
+    if (o->info && cli_tally_wanted())
+        cli_usage_error("--tally counts a conversion; --info converts nothing");
 }
 
 static qtag_reader *open_file(const char *path, const qtag_opts *opts)
@@ -187,11 +192,23 @@ static void print_info(const char *path, const qtag_opts *opts)
     qtag_close(r);
 }
 
+/* Every record of the files: the events written, and those that made none. */
+static qev_balance records;
+
+static void count_records(const qtag_counts *c)
+{
+    records.in += c->records;
+    qev_balance_add(&records, "overflow_records", c->overflow_records);
+    qev_balance_add(&records, "invalid_records", c->invalid);
+    qev_balance_add(&records, "unknown_records", c->unknown);
+}
+
 /* Warns about what a file held that is not an event, and returns its
  * closing metadata. */
 static qev_meta *finish_file(qtag_reader *r, const char *path)
 {
     qtag_counts c = qtag_get_counts(r);
+    count_records(&c);
     if (c.unknown)
         cli_warn(path, "%" PRIu64 " records could not be interpreted (--strict makes this an "
                        "error)", c.unknown);
@@ -331,6 +348,8 @@ int main(int argc, char **argv)
             convert_one(argv[i], &o.tag, s, buf);
         free(buf);
     }
+    records.out = sink_events_written(s);
+    cli_tally(&records);
     sink_close(s);
     cli_exit(CLI_OK);
 }
