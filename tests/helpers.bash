@@ -18,3 +18,15 @@ setup() {
 need_realdata() {
     [ -d "$REALDATA" ] || skip "real vendor files not present at $REALDATA"
 }
+
+# A python3 that has numpy (pyenv's python may not see Debian's).
+find_numpy() {
+    local p
+    for p in python3 /usr/bin/python3; do
+        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}

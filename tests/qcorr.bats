@@ -19,18 +19,6 @@ load helpers
 
 # ---- helpers ----
 
-# A python3 that has numpy (pyenv's python may not see Debian's).
-find_numpy() {
-    local p
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 write_ref() {
     cat >"$1" <<'EOF'
 """Correlation counts from the definitions of qcorr(1), over 16-byte raw

@@ -19,17 +19,6 @@ load helpers
 
 # ---- helpers ----
 
-find_numpy() {
-    local p
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 write_ref() {
     cat >"$1" <<'EOF'
 """Coincidence statistics from the definitions in qcorr(1), over 16-byte raw

@@ -11,17 +11,6 @@ load helpers
 # (tgi, dgi, ngi) are defined only up to an offset and a scale, so they are
 # scored after the least-squares affine fit to the truth, as the papers do.
 
-find_numpy() {
-    local p
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 metrics() {
     [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
     "$NPY" "$BATS_FILE_TMPDIR/metrics.py" "$@"
