@@ -133,6 +133,15 @@ static qev_meta *poisson_meta(const struct poisson_opts *o)
     return m;
 }
 
+/* Progress by events when a count was asked for, else by simulated time. */
+static void show_progress(uint64_t wanted, uint64_t left, int64_t t, int64_t duration)
+{
+    if (wanted != UINT64_MAX)
+        cli_progress(wanted - left, wanted, "events");
+    else
+        cli_progress(t > 0 ? (uint64_t)t : 0, duration != INT64_MAX ? (uint64_t)duration : 0, "ps");
+}
+
 static void run_poisson(const struct poisson_opts *o, struct sink *s)
 {
     static qev_poisson p;
@@ -154,6 +163,7 @@ static void run_poisson(const struct poisson_opts *o, struct sink *s)
         left -= keep;
         if (keep < want)
             break;
+        show_progress(o->has_events ? o->events : UINT64_MAX, left, ev[keep - 1].t, o->duration);
     }
 }
 
@@ -1064,6 +1074,7 @@ static void run_phys(struct phys_opts *o, struct sink *s, qev_sim *sim)
             break;
         sink_events(s, ev, n);
         left -= n;
+        show_progress(o->has_events ? o->events : UINT64_MAX, left, ev[n - 1].t, o->c.duration_ps);
     }
 }
 

@@ -191,8 +191,18 @@ void cli_tally(const qev_balance *t)
 
 static struct {
     int checked, on, shown;
-    double start, last;
+    double start, last, interval;
 } progress;
+
+/* Seconds between updates: 0.25, or QPIPE_PROGRESS_INTERVAL (a scripted
+   terminal, such as a test's, may want every update). */
+static double progress_interval(void)
+{
+    const char *s = getenv("QPIPE_PROGRESS_INTERVAL");
+    char *end;
+    double v = s ? strtod(s, &end) : -1;
+    return s && end != s && *end == '\0' && v >= 0 && v <= 3600 ? v : 0.25;
+}
 
 static double monotonic_seconds(void)
 {
@@ -201,11 +211,13 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Bytes as MB, events as millions, anything else as it is. */
+/* Bytes as MB, events as millions, ps as seconds, anything else as it is. */
 static void scaled(char *buf, size_t cap, double v, const char *unit)
 {
     if (strcmp(unit, "bytes") == 0)
         snprintf(buf, cap, "%.1f MB", v / 1e6);
+    else if (strcmp(unit, "ps") == 0)
+        snprintf(buf, cap, "%.3g s", v / 1e12);
     else if (strcmp(unit, "events") == 0)
         snprintf(buf, cap, "%.1f M events", v / 1e6);
     else
@@ -218,9 +230,10 @@ void cli_progress(uint64_t done, uint64_t total, const char *unit)
         progress.checked = 1;
         progress.on = isatty(STDERR_FILENO);
         progress.start = progress.last = monotonic_seconds();
+        progress.interval = progress_interval();
     }
     double now = progress.on ? monotonic_seconds() : 0;
-    if (!progress.on || now - progress.last < 0.25)
+    if (!progress.on || now - progress.last < progress.interval || now <= progress.start)
         return;
     progress.last = now;
     double rate = (double)done / (now - progress.start);

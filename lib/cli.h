@@ -54,7 +54,8 @@ int cli_tally_wanted(void);
 void cli_tally(const qev_balance *t);
 
 /* Progress of long work on stderr, only when stderr is a terminal: done of
- * total (0: unknown) in the unit named ("bytes" shows as MB), with the rate
+ * total (0: unknown) in the unit named ("bytes" shows as MB, "ps" as seconds),
+ * with the rate
  * and, when the total is known, the time left; a few updates a second. */
 void cli_progress(uint64_t done, uint64_t total, const char *unit);
 /* Clears the progress line. */
