@@ -1658,7 +1658,10 @@ static void run_apply(const struct opts *o, char **paths, int n)
             sink_segment(s, m, NULL);
             qev_meta_free(m);
         }
-        if (qcal_shift_add(ap.shift, ev, (size_t)k) != QEV_OK)
+        int rc = qcal_shift_add(ap.shift, ev, (size_t)k);
+        if (rc == QEV_ENOMEM)
+            cli_die(NULL, "out of memory");
+        if (rc != QEV_OK)
             die_disorder(r, qcal_shift_disorder_at(ap.shift));
         drain(s, ap.shift);
     }

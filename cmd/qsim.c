@@ -704,15 +704,26 @@ static void object_from_file(struct phys_opts *o, float *px)
     qev_image_free(&im);
 }
 
+static int all_dark(const float *px, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (px[i] > 0)
+            return 0;
+    return 1;
+}
+
 static void load_object(struct phys_opts *o)
 {
     size_t n = (size_t)o->c.width * o->c.height;
     o->object_pixels = malloc(n * sizeof *o->object_pixels);
     if (!o->object_pixels)
         cli_die(NULL, "out of memory");
-    if (qev_phantom_known(o->object))
+    if (qev_phantom_known(o->object)) {
         qev_phantom(o->object, o->c.width, o->c.height, o->object_pixels);
-    else if (strchr(o->object, '/') || strchr(o->object, '.'))
+        if (all_dark(o->object_pixels, n))
+            cli_usage_error("--object: %s has no lit pixel at %ux%u; give a larger --size or "
+                            "another object", o->object, o->c.width, o->c.height);
+    } else if (strchr(o->object, '/') || strchr(o->object, '.'))
         object_from_file(o, o->object_pixels);
     else
         cli_usage_error("--object: '%s' is neither a built-in object (usaf, discs, letters, "

@@ -23,7 +23,10 @@ static int in_element(double x, double y, double x0, double y0, double b)
 
 static float usaf_at(double x, double y, uint32_t w, uint32_t h)
 {
-    double size = w < h ? w : h, b = size / 40.0, cx = size / 20.0, cy = size / 20.0;
+    /* Below 32 pixels the first bars are one pixel wide: narrower ones fall
+       between pixel centres and leave the grid dark. */
+    double size = w < h ? w : h, b = size >= 32 ? size / 40.0 : 1.0;
+    double cx = size / 20.0, cy = size / 20.0;
     double row_h = 0;
     while (b >= 0.5) {
         double ew = 12 * b, eh = 5 * b;

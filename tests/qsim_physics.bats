@@ -615,3 +615,15 @@ print(c["1"]["singles_hz"] * 0.05, c["2"]["singles_hz"] * 0.05, t["coincidence_h
     within_5_sigma "$(phys count g.txt 2)" "$s2" "$s2" array
     within_5_sigma "$(phys pairs g.txt 1 2 0 0)" "$c" "$c" coincidences
 }
+
+@test "usaf at 16x16 has lit bars; a built-in object with none at the size asked is refused" {
+    run --separate-stderr qsim spi --size 16 --flux 1M --text -o s.txt
+    assert_success
+    # photons on the bucket (channel 1) come only through lit pixels
+    run awk -F'\t' '$2 == 1 && $3 == "photon" { n++ } END { print n + 0 }' s.txt
+    [ "$output" -gt 100 ] || fail "$output bucket photons"
+    run --separate-stderr qsim ghost --size 4 -d 1ms -o out.qev
+    assert_failure 2
+    assert_regex "$stderr" '^qsim: --object: usaf has no lit pixel at 4x4; give a larger --size or another object'
+    [ ! -e out.qev ]
+}
