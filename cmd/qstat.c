@@ -224,6 +224,9 @@ static int plot_rates(const struct qstat_opts *o, const char *path, FILE *out)
     if (!res.ok)
         cli_warn(res.source, "%s", res.error);
     report_rates_svg(out, &rows, &res);
+    report_rate_rows_free(&rows);
+    free(res.rows);
+    free((char *)res.source);
     cli_output_is_report();
     return res.ok ? CLI_OK : CLI_DATA;
 }
@@ -242,7 +245,9 @@ static int run_merge(const struct qstat_opts *o, char **paths, int n, FILE *out)
     }
     fill_result(&res, p, paths[0]);
     qev_partial_free(p);
-    return report(o, &res, 1, out);
+    int status = report(o, &res, 1, out);
+    free(res.rows);
+    return status;
 }
 
 int main(int argc, char **argv)

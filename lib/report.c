@@ -64,6 +64,15 @@ static double rate_hz(uint64_t events, int64_t span_ps)
 
 /* ---- rates over time ---- */
 
+void report_rate_rows_free(struct rate_rows *rows)
+{
+    free(rows->start);
+    free(rows->end);
+    free(rows->channel);
+    free(rows->rate);
+    *rows = (struct rate_rows){0};
+}
+
 void report_rate_row(void *ctx, int64_t start, int64_t end, const uint16_t *channels,
                      const uint64_t *counts, size_t n)
 {

@@ -42,6 +42,7 @@ struct rate_rows {
 void report_rate_row(void *rows, int64_t start, int64_t end, const uint16_t *channels,
                      const uint64_t *counts, size_t n);
 void report_rates_svg(FILE *f, struct rate_rows *rows, const struct stat_result *r);
+void report_rate_rows_free(struct rate_rows *rows);
 
 void report_stats_text(FILE *f, const struct stat_result *r);
 void report_stats_json(FILE *f, const struct stat_result *r, size_t n);

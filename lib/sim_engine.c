@@ -116,7 +116,7 @@ void qev_sim_config_default(qev_sim_config *c, enum qev_sim_setup setup)
     *c = (qev_sim_config){.setup = setup, .seed = 1, .duration_ps = 1000000000000, .rate_hz = 1e5,
                           .split = 0.5, .coherence_ps = 1000, .pump_hz = 1e7,
                           .lifetime_ps = 10000, .width = 32, .height = 32, .measurements = 1,
-                          .exposure_ps = 1000000000, .flux_hz = 1e6};
+                          .exposure_ps = 1000000000, .flux_hz = 1e6, .hot_hz = 1e4};
     for (int i = 0; i < QEV_SIM_CHANNELS; i++)
         qev_sim_detector_default(&c->det[i]);
     for (int t = 0; t <= QEV_SIM_TAGGERS; t++)

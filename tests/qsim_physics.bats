@@ -627,3 +627,14 @@ print(c["1"]["singles_hz"] * 0.05, c["2"]["singles_hz"] * 0.05, t["coincidence_h
     assert_regex "$stderr" '^qsim: --object: usaf has no lit pixel at 4x4; give a larger --size or another object'
     [ ! -e out.qev ]
 }
+
+@test "ghost --hot-pixels alone: each hot pixel counts at the default 10 kHz" {
+    # a nearly dark source (1 Hz) and 100 Hz of ordinary dark counts: in 1 s
+    # only the hot pixels can reach thousands of counts
+    qsim ghost -r 1 -d 1s --det 2:dark=100 --hot-pixels 2 --text -o g.txt
+    run awk -F'\t' 'NR > 1 && $2 == 2 { n[$4 " " $5]++ }
+        END { for (k in n) if (n[k] > 1000) print n[k] }' g.txt
+    assert_equal "${#lines[@]}" 2
+    within_5_sigma "${lines[0]}" 10000 10000 "hot pixel 1"
+    within_5_sigma "${lines[1]}" 10000 10000 "hot pixel 2"
+}
