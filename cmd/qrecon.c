@@ -82,7 +82,7 @@ static const char usage[] =
     "      --partial           write the accumulated sums for qrecon merge\n"
     "      --report=FILE       write the report as JSON to FILE\n"
     "      --prom=FILE         write the report as Prometheus metrics to FILE\n"
-    "  -q, --quiet             no report on standard error\n"
+    "  -q, --quiet             no report or scaling note on standard error\n"
     "  -o, --output=FILE       write to FILE, renamed into place only on success\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
@@ -543,7 +543,8 @@ static void write_image(const struct opts *o, const qev_image *im, const char *w
                  s.lo, s.hi, top, how);
         size_t used = strlen(comment);
         snprintf(comment + used, sizeof comment - used, "\n%s", line);
-        fprintf(stderr, "qrecon: %s %s\n", qev_recon_format_name(f), line);
+        if (!o->quiet)
+            fprintf(stderr, "qrecon: %s %s\n", qev_recon_format_name(f), line);
     }
     FILE *out = cli_output_stream(o->output, f != QEV_OUT_TSV);
     if (qev_recon_write_image(out, im, f, s, comment, why, sizeof why) != QEV_OK)
