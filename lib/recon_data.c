@@ -78,6 +78,11 @@ int qev_buckets_add(qev_buckets *b, const qev_event *ev, size_t n, char *why, si
         if (e->kind != QEV_PHOTON || e->channel != b->bucket_channel || e->t < b->own_from ||
             e->t >= b->own_to)
             continue;
+        if (b->current < 0 && b->own_from != INT64_MIN)
+            return qev_why(why, cap, QEV_EINVAL,
+                           "a photon at %lld ps is this shard's but comes before its first "
+                           "marker: cut the shard with an --overlap of at least one exposure",
+                           (long long)e->t);
         if (b->current < 0) {
             b->orphans++;
             continue;

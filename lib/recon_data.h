@@ -35,8 +35,9 @@ typedef struct qev_buckets {
 int qev_buckets_init(qev_buckets *b, size_t measurements, int64_t own_from, int64_t own_to,
                      uint16_t marker_channel, uint16_t bucket_channel);
 void qev_buckets_free(qev_buckets *b);
-/* QEV_EINVAL for a marker value beyond the measurements, or an event that
- * goes back in time. */
+/* QEV_EINVAL for a marker value beyond the measurements, an event that goes
+ * back in time, or, in a shard that does not start the stream, a photon it
+ * owns before its first marker (its overlap missed that photon's marker). */
 int qev_buckets_add(qev_buckets *b, const qev_event *ev, size_t n, char *why, size_t cap);
 /* b[m] = counts[m] / shown[m], photons per exposure; QEV_EINVAL (naming the
  * first one) when a measurement was never shown. */

@@ -622,6 +622,21 @@ qr.write_pfm('small.pfm', np.ones((4, 4)))"
     done
 }
 
+@test "a shard whose overlap is shorter than one exposure is refused, not reconstructed wrong" {
+    # s.qev has 100 us exposures: a 1 us overlap misses the marker of the
+    # measurement that is open where shard 2 starts
+    run --separate-stderr bash -c 'set -o pipefail; qcat --shard 2/3 --overlap 1us -b "$1" |
+        qrecon computational --partial -o p2.txt' _ "$BATS_FILE_TMPDIR/s.qev"
+    assert_failure 1
+    assert_regex "$stderr" "^qrecon: -: a photon at [0-9]+ ps is this shard's but comes before its first marker: cut the shard with an --overlap of at least one exposure$"
+    [ ! -e p2.txt ]
+    # the first shard starts the stream: photons before its first marker are
+    # counted as such, as in the whole run
+    run --separate-stderr bash -c 'set -o pipefail; qcat --shard 1/3 --overlap 1us -b "$1" |
+        qrecon computational --partial -o p1.txt' _ "$BATS_FILE_TMPDIR/s.qev"
+    assert_success
+}
+
 @test "merge refuses partials that do not belong together" {
     local d=$BATS_FILE_TMPDIR
     qrecon heralded --partial -o h.txt "$d/c.qev"
