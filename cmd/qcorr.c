@@ -383,6 +383,19 @@ static void owned_interval(struct corr_opts *o, const qev_meta *m)
     o->own_to = strtoll(to, NULL, 10);
 }
 
+/* A shard must hold the partners of its own last events: one cut with less
+ * overlap than the correlation reaches would lose pairs without a word. */
+static void check_shard_reach(const struct corr_opts *o, const qev_reader *r, int64_t reach)
+{
+    const char *overlap = qev_meta_get(qev_reader_meta(r), "shard_overlap_ps");
+    if (o->own_set || o->own_to == INT64_MAX || !overlap || atoll(overlap) >= reach)
+        return;
+    cli_die(qev_reader_name(r),
+            "the shard overlaps the next by %s ps, less than the %" PRId64 " ps the correlation "
+            "reaches: cut it with qcat --shard --overlap %" PRId64 "ps",
+            overlap, reach, reach);
+}
+
 static void warn_comb(const struct corr_opts *o, const qev_reader *r)
 {
     const char *res = qev_meta_get(qev_reader_meta(r), "resolution_ps");
@@ -410,6 +423,7 @@ static void run_hist(struct corr_opts *o, const char *path)
     owned_interval(o, qev_reader_meta(r));
     warn_comb(o, r);
     int64_t half = (o->range + o->bin / 2) / o->bin;
+    check_shard_reach(o, r, half * o->bin + o->bin / 2);
     qev_correlator *c = new_correlator(o, o->bin, half, o->start_stop);
     const qev_event *ev;
     long n;
@@ -545,6 +559,7 @@ static void run_stats(struct corr_opts *o, const char *path)
     owned_interval(o, qev_reader_meta(r));
     stats_params(o, r);
     int64_t half = qev_stats_reach(&o->sp, o->npairs);
+    check_shard_reach(o, r, half);
     if (o->every && o->every <= half + 1)
         cli_usage_error("--every must be longer than the %" PRId64 " ps the statistics reach",
                         half + 1);

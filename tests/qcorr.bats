@@ -700,3 +700,21 @@ merge_shards() {
     merge_shards edge.qev 1050 m2 0 1000000 5000000
     assert_same_file whole m2
 }
+
+@test "a qcat --shard cut with less overlap than the histogram reaches is refused" {
+    # b = 100 ps, range 1 ns: the reach is K b + floor(b/2) = 1050 ps
+    printf '%s\n' '999998 1' '999999 2' '1001047 2' '1001049 1' '2000000 1' | raw16_file edge.raw
+    qtag-read --format raw16 -o edge.qev edge.raw
+    qcat --shard 1/2 --overlap 1049ps -o short.qev edge.qev
+    run --separate-stderr qcorr hist -p 1:2 -b 100ps -r 1ns --partial -o part short.qev
+    assert_failure 1
+    assert_equal "$stderr" "qcorr: short.qev: the shard overlaps the next by 1049 ps, less than the 1050 ps the correlation reaches: cut it with qcat --shard --overlap 1050ps"
+    [ ! -e part ]
+    qcat --shard 1/2 --overlap 1050ps -o enough.qev edge.qev
+    run --separate-stderr qcorr hist -p 1:2 -b 100ps -r 1ns --partial -o part enough.qev
+    assert_success
+    # the last shard has no next one to reach into
+    qcat --shard 2/2 --overlap 1ps -o last.qev edge.qev
+    run --separate-stderr qcorr hist -p 1:2 -b 100ps -r 1ns --partial -o part last.qev
+    assert_success
+}
