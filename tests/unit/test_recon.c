@@ -565,10 +565,10 @@ static void test_buckets(void)
 {
     qev_buckets b;
     char why[120];
-    qev_buckets_init(&b, 3, 0, 1000, 0, 1);
+    qev_buckets_init(&b, 3, INT64_MIN, 1000, 0, 1); /* the first shard: it starts the stream */
     qev_event ev[] = {
-        {-5, 1, QEV_PHOTON, 0, 0},                 /* before the owned interval */
-        {0, 1, QEV_PHOTON, 0, 0},                  /* owned, before any marker */
+        {-5, 1, QEV_PHOTON, 0, 0},                 /* before any marker */
+        {0, 1, QEV_PHOTON, 0, 0},                  /* before any marker */
         {10, 0, QEV_MARKER, QEV_F_VALUE, 2},
         {11, 1, QEV_PHOTON, 0, 0},
         {12, 2, QEV_PHOTON, 0, 0},                 /* another channel */
@@ -582,7 +582,7 @@ static void test_buckets(void)
     };
     tap_ok(qev_buckets_add(&b, ev, 12, why, sizeof why) == QEV_OK, "buckets: a marked stream");
     tap_ok(b.counts[0] == 1 && b.counts[1] == 0 && b.counts[2] == 3 && b.shown[2] == 2 &&
-               b.orphans == 1 && b.photons == 4,
+               b.orphans == 2 && b.photons == 4,
            "buckets: photons go to the measurement of the last marker");
     double v[3];
     qev_buckets_values(3, b.counts, b.shown, v, why, sizeof why);
@@ -590,6 +590,13 @@ static void test_buckets(void)
     qev_event far = {50, 0, QEV_MARKER, QEV_F_VALUE, 3};
     tap_ok(qev_buckets_add(&b, &far, 1, why, sizeof why) == QEV_EINVAL,
            "a marker beyond the measurements is an error");
+    qev_buckets_free(&b);
+    qev_buckets_init(&b, 3, 0, 1000, 0, 1); /* a later shard, owning from 0 */
+    tap_ok(qev_buckets_add(&b, ev, 1, why, sizeof why) == QEV_OK,
+           "a later shard: a photon before its owned interval and its first marker is ignored");
+    tap_ok(qev_buckets_add(&b, ev + 1, 1, why, sizeof why) == QEV_EINVAL &&
+               strstr(why, "comes before its first marker"),
+           "a later shard: an owned photon before its first marker means too short an overlap");
     qev_buckets_free(&b);
     qev_buckets_init(&b, 3, INT64_MIN, INT64_MAX, 0, 1);
     qev_buckets_add(&b, ev, 5, why, sizeof why);
