@@ -136,13 +136,13 @@ $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard lib/*.h) 
 fuzzers: $(FUZZ_TARGETS)
 
 # Every libFuzzer harness for FUZZ_SECONDS (default 60) with its dictionary,
-# built with clang under ASan and UBSan in build/fuzz; new inputs and crash
-# files go to build/fuzz/fuzz/. FUZZ_PARALLEL=2 runs two at a time.
+# built with clang under ASan and UBSan in build/libfuzzer; new inputs and
+# crash files go to build/libfuzzer/fuzz/. FUZZ_PARALLEL=2 runs two at a time.
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	@$(MAKE) --no-print-directory BUILD=build/libfuzzer CC=clang \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" fuzzers
-	@BUILD=build/fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_HARNESSES)
+	@BUILD=build/libfuzzer FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_HARNESSES)
 
 # The same suite under AddressSanitizer and UBSan, built apart in build/asan.
 check-asan: deps-test
