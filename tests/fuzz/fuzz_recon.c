@@ -68,12 +68,13 @@ static void rebuild_from_partial(const uint8_t *data, size_t size)
     fclose(f);
     if (!p)
         return;
+    /* Both rebuilders clear their output first and may have allocated part
+     * of it when they refuse: it is freed either way. */
     if (strcmp(qev_partial_kind(p), QEV_PARTIAL_HERALDED) == 0) {
         qev_herald_sums s;
-        if (qev_herald_from_partial(p, &s, why, sizeof why) == QEV_OK)
-            qev_herald_sums_free(&s);
-        else
+        if (qev_herald_from_partial(p, &s, why, sizeof why) != QEV_OK)
             FUZZ_CHECK(why[0] != '\0', "heralded sums refused without a reason");
+        qev_herald_sums_free(&s);
     } else if (strcmp(qev_partial_kind(p), QEV_PARTIAL_COMPUTATIONAL) == 0) {
         qev_buckets b;
         qev_pattern_spec spec;
@@ -82,10 +83,10 @@ static void rebuild_from_partial(const uint8_t *data, size_t size)
             if (spec.kind != QEV_PATTERNS_FILE &&
                 qev_pattern_op(&spec, &op, why, sizeof why) == QEV_OK)
                 qev_op_free(op);
-            qev_buckets_free(&b);
         } else {
             FUZZ_CHECK(why[0] != '\0', "buckets refused without a reason");
         }
+        qev_buckets_free(&b);
     }
     qev_partial_free(p);
 }
