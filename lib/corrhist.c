@@ -85,6 +85,11 @@ int qev_hist_partial_check(const qev_partial *p, char *why, size_t cap)
             return QEV_EFORMAT;
         }
     }
+    if (bin > INT64_MAX / (2 * half + 2)) {
+        snprintf(why, cap, "the histogram's %" PRId64 " bins of %" PRId64 " ps reach beyond "
+                           "the picoseconds int64 holds", 2 * half + 1, bin);
+        return QEV_EFORMAT;
+    }
     return QEV_OK;
 }
 

@@ -389,6 +389,11 @@ setup_file() {
     run --separate-stderr qcorr merge short.part
     assert_one_line_error
     assert_regex "$stderr" 'short\.part: the histogram.s counts\.0 does not have 21 bins'
+    # Bins so wide that the outer delays leave int64: 10 x 7.46e18 ps.
+    sed 's/^same bin_ps 100$/same bin_ps 7458848197692096480/' a.part >wide.part
+    run --separate-stderr qcorr merge wide.part
+    assert_one_line_error
+    assert_regex "$stderr" 'wide\.part: the histogram.s 21 bins of 7458848197692096480 ps reach beyond the picoseconds int64 holds$'
 }
 
 # ---- exact counts: the PicoHarp T2 sample ----
