@@ -740,10 +740,6 @@ static void patterns_from_file(struct phys_opts *o)
                                (size_t)1 << 31, why, sizeof why);
     if (rc != QEV_OK)
         cli_die(o->patterns, "%s", why);
-    for (size_t i = 0; i < frames * w * h; i++)
-        if (!(o->pattern_pixels[i] >= 0 && o->pattern_pixels[i] <= 1))
-            cli_die(o->patterns, "pattern value %g in frame %zu at x %zu, y %zu is outside [0, 1]",
-                    o->pattern_pixels[i], i / (w * h), i % w, i % (w * h) / w);
     o->file_patterns = frames;
 }
 

@@ -281,8 +281,10 @@ int main(int argc, char **argv)
         if (series)
             qev_series_finish(series);
         qev_series_free(series);
-        if (o.label)
+        if (o.label) {
+            free((char *)res[i].source);
             res[i].source = o.label;
+        }
         if (o.form == FORM_PARTIAL) {
             qev_partial_write(p, out);
             cli_output_is_report();

@@ -99,7 +99,7 @@ double qev_hist_duration(const qev_partial *p)
     if (d >= 0)
         return (double)d;
     int64_t first = qev_partial_get1(p, "first_ps", 0), last = qev_partial_get1(p, "last_ps", 0);
-    return last > first ? (double)(last - first) : 0;
+    return last > first ? (double)last - (double)first : 0; /* the difference may leave int64 */
 }
 
 struct hist_view {

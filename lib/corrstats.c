@@ -50,6 +50,8 @@ int qev_stats_partial(qev_partial *p, const qev_stats_params *sp, size_t npairs)
     return ok ? QEV_OK : QEV_ENOMEM;
 }
 
+static int within(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi; }
+
 /* Renames the partial's kind to "stats" by rebuilding it is not needed: the
  * hist partial carries the stats entries, and the check looks for both. */
 int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap)
@@ -64,9 +66,16 @@ int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap)
             return QEV_EFORMAT;
         }
     size_t nd, npairs = qev_stats_pairs(p);
-    qev_partial_get(p, "delays_ps", &nd);
-    if (nd != npairs || qev_partial_get1(p, "bin_ps", 0) != 1) {
-        snprintf(why, cap, "the stats partial's delays or bins do not fit");
+    const int64_t *delays = qev_partial_get(p, "delays_ps", &nd);
+    int64_t half = qev_partial_get1(p, "half_bins", 0);
+    int fits = nd == npairs && qev_partial_get1(p, "bin_ps", 0) == 1 &&
+               within(qev_partial_get1(p, "window_ps", -1), 0, 2 * half + 1) &&
+               within(qev_partial_get1(p, "accidental_delay_ps", 0), -2 * half - 1, 2 * half + 1) &&
+               within(qev_partial_get1(p, "resolution_ps", 0), 1, INT64_C(1) << 40);
+    for (size_t i = 0; fits && i < nd; i++)
+        fits = within(delays[i], -half, half);
+    if (!fits) {
+        snprintf(why, cap, "the stats partial's delays, window or bins do not fit");
         return QEV_EFORMAT;
     }
     return QEV_OK;

@@ -389,7 +389,7 @@ static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment 
     if (size > end)
         return -1;
     uint8_t *frame = malloc(size);
-    struct qev_trailer t;
+    struct qev_trailer t = {0};
     char why[200];
     int64_t start = -1;
     if (frame && !qev_input_pread(&r->in, end - size, frame, size) && rd32(frame) == QEV_TRAILER_MAGIC &&
@@ -398,8 +398,8 @@ static int64_t plan_segment(qev_reader *r, uint64_t end, struct planned_segment 
         t.segment_bytes <= end - size) {
         start = (int64_t)(end - size - t.segment_bytes);
         plan_blocks(r, &t, (uint64_t)start, p);
-        qev_meta_free(t.closing);
     }
+    qev_meta_free(t.closing);
     free(frame);
     return start;
 }

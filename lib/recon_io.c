@@ -249,6 +249,18 @@ static int looks_like_image(const uint8_t *d, size_t len)
     return len >= 3 && d[0] == 'P' && (d[1] == 'f' || d[1] == '2') && pnm_space(d[2]);
 }
 
+/* A pattern is the share of time each pixel is lit: a PFM may hold anything. */
+static int check_pattern_values(const float *v, size_t rows, size_t w, size_t h, char *why,
+                                size_t cap)
+{
+    for (size_t i = 0; i < rows * w * h; i++)
+        if (!(v[i] >= 0 && v[i] <= 1))
+            return qev_why(why, cap, QEV_EFORMAT,
+                           "pattern value %g in frame %zu at x %zu, y %zu is outside [0, 1]",
+                           (double)v[i], i / (w * h), i % w, i % (w * h) / w);
+    return QEV_OK;
+}
+
 int qev_patterns_read(const char *path, size_t *width, size_t *height, float **values,
                       size_t *rows, size_t max_bytes, char *why, size_t cap)
 {
@@ -271,6 +283,13 @@ int qev_patterns_read(const char *path, size_t *width, size_t *height, float **v
         rc = read_raw(d, len, *width, *height, values, rows, max_bytes, why, cap);
     }
     free(d);
+    if (rc == QEV_OK)
+        rc = check_pattern_values(*values, *rows, *width, *height, why, cap);
+    if (rc != QEV_OK) {
+        free(*values);
+        *values = NULL;
+        *rows = 0;
+    }
     return rc;
 }
 

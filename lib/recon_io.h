@@ -20,7 +20,8 @@
  * Reading takes either (a PGM stack is known by its magic; raw needs the
  * size), and also one image (PGM, PFM or PNG) W wide holding the frames
  * stacked top to bottom, as qsim spi --patterns reads them; it gives values
- * sample / maxval (0..1), or a PFM's values as they are. */
+ * sample / maxval, or a PFM's values as they are, and refuses any outside
+ * [0, 1]. */
 enum qev_pattern_file { QEV_PATTERN_FILE_PGM, QEV_PATTERN_FILE_RAW };
 
 /* Writes rows first to last - 1 of op, 0/1 patterns only. */
