@@ -11,6 +11,8 @@ struct qev_coinc {
     qev_coinc_opts o;
     int64_t max_delay, last_t;
     int one_delay; /* every channel taking part has the same delay: order kept */
+    int64_t tail_t;  /* the last pending event's time, and whether the one */
+    int tail_alone;  /* before it lies beyond half the window */
     qev_reorder *order;
     qev_event *pending; /* corrected, in time order; [head, len) waits for its window */
     size_t head, len, cap;
@@ -38,6 +40,8 @@ qev_coinc *qev_coinc_new(const qev_coinc_opts *o)
     }
     c->one_delay = min_delay == c->max_delay;
     c->last_t = INT64_MIN;
+    c->tail_t = INT64_MIN;
+    c->tail_alone = 1;
     c->order = qev_reorder_new();
     if (!c->order) {
         free(c);
@@ -114,14 +118,38 @@ static int emit_group(qev_coinc *c, const qev_event *ev, size_t m, unsigned fold
     return QEV_OK;
 }
 
-/* Forms the groups whose windows have closed: every event that could still
- * join them has time >= bound. */
+/* The end of the pending events whose windows have closed: every event that
+ * could still join them has time >= bound. */
+static size_t closed_end(const qev_coinc *c, int64_t bound)
+{
+    size_t end = c->len;
+    if (bound == INT64_MAX)
+        return end;
+    while (end > c->head && 2 * (bound - c->pending[end - 1].t) <= c->o.window)
+        end--;
+    return end;
+}
+
+/* Drops, from head on, the events whose successor lies beyond half the window:
+ * such a group spans one channel. A tight loop, because at common rates and
+ * windows nearly every event is one of these. */
+static void drop_lone(qev_coinc *c, size_t end)
+{
+    const qev_event *p = c->pending;
+    size_t h = c->head, last = c->len - 1;
+    if (c->o.min_fold < 2)
+        return;
+    while (h < end && (h == last || 2 * (p[h + 1].t - p[h].t) > c->o.window))
+        h++;
+    c->counts.dropped += h - c->head;
+    c->head = h;
+}
+
 static int form_groups(qev_coinc *c, int64_t bound, qev_coinc_emit emit, void *ctx)
 {
-    while (c->head < c->len) {
+    size_t end = closed_end(c, bound);
+    for (drop_lone(c, end); c->head < end; drop_lone(c, end)) {
         const qev_event *g = &c->pending[c->head];
-        if (bound != INT64_MAX && 2 * (bound - g[0].t) <= c->o.window)
-            break;
         size_t m = 1;
         while (c->head + m < c->len && 2 * (g[m].t - g[0].t) <= c->o.window)
             m++;
@@ -172,28 +200,51 @@ static int move_ready(qev_coinc *c, int64_t bound)
     }
 }
 
-/* Takes in the events of channels taking part, corrected for their delays;
- * locals keep the loop's counters out of memory. */
-static int take_block(qev_coinc *c, const qev_event *ev, size_t n)
+static int takes_part(const qev_coinc *c, const qev_event *e)
 {
-    if (c->one_delay && pending_room(c, n) != QEV_OK)
-        return QEV_ENOMEM;
-    int64_t last = c->last_t;
-    size_t len = c->len, ignored = 0;
+    return c->o.takes_part[e->channel] && (!c->o.photons_only || e->kind == QEV_PHOTON);
+}
+
+/* One delay for all: the corrected events stay in order and go straight to
+ * the pending list. The last pending event gives way when it lies beyond half
+ * the window from both neighbours: it could only be dropped, and leaving it
+ * out changes no group, so lone events never pile up. Locals keep the loop's
+ * state out of memory, where the stores to the list would alias it. */
+static void take_in_order(qev_coinc *c, const qev_event *ev, size_t n)
+{
+    uint64_t half = (uint64_t)(c->o.window / 2);
+    int64_t tail_t = c->tail_t;
+    int tail_alone = c->tail_alone, may_drop = c->o.min_fold > 1;
+    size_t len = c->len, head = c->head, ignored = 0, dropped = 0;
     for (size_t i = 0; i < n; i++) {
-        if (ev[i].t < last) {
-            c->disorder_at = c->counts.in + i;
-            return QEV_EINVAL;
-        }
-        last = ev[i].t;
-        if (!c->o.takes_part[ev[i].channel] ||
-            (c->o.photons_only && ev[i].kind != QEV_PHOTON)) {
+        if (!takes_part(c, &ev[i])) {
             ignored++;
             continue;
         }
-        if (c->one_delay) { /* built in place: a copy on the stack stalls the store */
-            c->pending[len] = ev[i];
-            c->pending[len++].t -= c->o.delay[ev[i].channel];
+        int64_t t = ev[i].t - c->max_delay;
+        int far = (uint64_t)t - (uint64_t)tail_t > half; /* t >= tail_t: a distance */
+        size_t at = len - (size_t)(len > head && tail_alone && far && may_drop);
+        dropped += len - at;
+        c->pending[at] = ev[i]; /* built in place: a copy on the stack stalls the store */
+        c->pending[at].t = t;
+        tail_t = t;
+        tail_alone = far;
+        len = at + 1;
+    }
+    c->tail_t = tail_t;
+    c->tail_alone = tail_alone;
+    c->len = len;
+    c->counts.ignored += ignored;
+    c->counts.dropped += dropped;
+}
+
+/* Events of channels taking part, corrected for their delays, into the
+ * re-ordering heap. */
+static int take_reordered(qev_coinc *c, const qev_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!takes_part(c, &ev[i])) {
+            c->counts.ignored++;
             continue;
         }
         qev_event e = ev[i];
@@ -201,10 +252,34 @@ static int take_block(qev_coinc *c, const qev_event *ev, size_t n)
         if (qev_reorder_push(c->order, &e) != QEV_OK)
             return QEV_ENOMEM;
     }
-    c->last_t = last;
-    c->len = len;
+    return QEV_OK;
+}
+
+static size_t first_disorder(const qev_event *ev, size_t n, int64_t last)
+{
+    size_t i = 0;
+    for (; i < n && ev[i].t >= last; i++)
+        last = ev[i].t;
+    return i;
+}
+
+static int take_block(qev_coinc *c, const qev_event *ev, size_t n)
+{
+    size_t ordered = first_disorder(ev, n, c->last_t);
+    if (ordered < n) {
+        c->disorder_at = c->counts.in + ordered;
+        return QEV_EINVAL;
+    }
+    if (n)
+        c->last_t = ev[n - 1].t;
+    if (c->one_delay) {
+        if (pending_room(c, n) != QEV_OK)
+            return QEV_ENOMEM;
+        take_in_order(c, ev, n);
+    } else if (take_reordered(c, ev, n) != QEV_OK) {
+        return QEV_ENOMEM;
+    }
     c->counts.in += n;
-    c->counts.ignored += ignored;
     return QEV_OK;
 }
 
