@@ -33,7 +33,8 @@ struct qev_correlator {
     enum qev_corr_mode mode;
     int64_t own_from, own_to;
     int owns_all;
-    uint64_t *counts;
+    uint64_t *counts; /* the pairs' histograms, then a spare bin */
+    size_t spare;
     int64_t *pending; /* start-stop: the open start of each pair, or INT64_MIN */
     uint8_t slot_of[65536]; /* 0: channel not correlated; else its slot */
     uint16_t channel_of[MAX_SLOTS + 1];
@@ -128,7 +129,8 @@ qev_correlator *qev_correlator_new(const qev_corr_pair *pairs, size_t npairs, in
     c->first_owned = INT64_MAX;
     c->last_owned = INT64_MIN;
     c->pairs = malloc(npairs * sizeof *pairs);
-    c->counts = calloc(npairs * c->nbins, sizeof *c->counts);
+    c->spare = npairs * c->nbins;
+    c->counts = calloc(c->spare + 1, sizeof *c->counts);
     c->pending = malloc(npairs * sizeof *c->pending);
     if (!c->pairs || !c->counts || !c->pending) {
         qev_correlator_free(c);
@@ -223,10 +225,16 @@ static int append_block(qev_correlator *c, const qev_event *ev, size_t n)
 
 /* ---- pairs ---- */
 
-static inline void count_links(qev_correlator *c, const struct links *l, int64_t d)
+/* The first link counts without a branch: a pair of slots with no link, or
+ * an earlier event the shard does not own, counts in the spare bin past the
+ * histograms. Whether it counts is as unpredictable as the stream. */
+static inline void count_links(qev_correlator *c, const struct links *l, int64_t d, int counts)
 {
-    for (uint8_t k = 0; k < l->n; k++) {
-        long b = bin_of(c, l->l[k].sign * d);
+    long b = bin_of(c, l->l[0].sign * d);
+    size_t first = (size_t)l->l[0].pair * c->nbins + (size_t)b;
+    c->counts[counts & (b >= 0) ? first : c->spare]++;
+    for (uint8_t k = 1; counts && k < l->n; k++) {
+        b = bin_of(c, l->l[k].sign * d);
         if (b >= 0)
             c->counts[(size_t)l->l[k].pair * c->nbins + (size_t)b]++;
     }
@@ -242,15 +250,27 @@ static void look_back_from(qev_correlator *c, size_t i, size_t j)
         if (d > c->reach)
             break;
         const struct links *l = &row[c->ws[j]];
-        if (l->n && owned(c, c->wt[j]))
-            count_links(c, l, d);
+        count_links(c, l, d, l->n && owned(c, c->wt[j]));
     }
 }
 
+/* At common rates most events have no earlier one within reach. A branch-free
+ * pass lists those that do, so the look-back's unpredictable exit is taken
+ * only for them. */
 static void look_back(qev_correlator *c, size_t from)
 {
-    for (size_t i = from; i < c->wlen; i++)
-        look_back_from(c, i, i);
+    enum { CHUNK = 512 };
+    size_t near[CHUNK];
+    size_t i = from ? from : 1;
+    while (i < c->wlen) {
+        size_t end = c->wlen - i < CHUNK ? c->wlen : i + CHUNK, n = 0;
+        for (; i < end; i++) {
+            near[n] = i;
+            n += c->wt[i] - c->wt[i - 1] <= c->reach;
+        }
+        for (size_t k = 0; k < n; k++)
+            look_back_from(c, near[k], near[k]);
+    }
 }
 
 /* Keeps only the events the next block can reach. */
