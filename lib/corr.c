@@ -232,7 +232,8 @@ static inline void count_links(qev_correlator *c, const struct links *l, int64_t
 {
     long b = bin_of(c, l->l[0].sign * d);
     size_t first = (size_t)l->l[0].pair * c->nbins + (size_t)b;
-    c->counts[counts & (b >= 0) ? first : c->spare]++;
+    size_t mask = (size_t)0 - (size_t)(counts & (b >= 0)); /* a select gcc cannot branch on */
+    c->counts[(first & mask) | (c->spare & ~mask)]++;
     for (uint8_t k = 1; counts && k < l->n; k++) {
         b = bin_of(c, l->l[k].sign * d);
         if (b >= 0)
@@ -250,7 +251,7 @@ static void look_back_from(qev_correlator *c, size_t i, size_t j)
         if (d > c->reach)
             break;
         const struct links *l = &row[c->ws[j]];
-        count_links(c, l, d, l->n && owned(c, c->wt[j]));
+        count_links(c, l, d, (l->n != 0) & owned(c, c->wt[j]));
     }
 }
 
