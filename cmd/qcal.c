@@ -303,8 +303,7 @@ static long first_block(qev_reader *r, const qev_event **ev)
 _Noreturn static void die_disorder(const qev_reader *r, uint64_t at)
 {
     cli_die(qev_reader_name(r),
-            "event %" PRIu64 " goes back in time; merge the inputs in time order first "
-            "(qcat --merge)",
+            "event %" PRIu64 " goes back in time; " QEV_ORDER_HINT,
             at);
 }
 
@@ -999,8 +998,7 @@ static void add_interval(struct interval_state **st, uint16_t ch, int64_t t, siz
     }
     int64_t d = t - s->last;
     if (d < 0)
-        cli_die(qev_reader_name(r), "channel %u goes back in time; merge the inputs in time "
-                "order first (qcat --merge)", ch);
+        cli_die(qev_reader_name(r), "channel %u goes back in time; " QEV_ORDER_HINT, ch);
     s->last = t;
     s->intervals++;
     if (qcal_smallest_wants(&s->small, d))

@@ -368,8 +368,7 @@ static void write_result(const struct corr_opts *o, const qev_partial *p, const 
 _Noreturn static void die_disorder(const qev_reader *r, uint64_t at)
 {
     cli_die(qev_reader_name(r),
-            "event %" PRIu64 " goes back in time; sort the stream with qcat --merge or qcal "
-            "apply first",
+            "event %" PRIu64 " goes back in time; " QEV_ORDER_HINT,
             at);
 }
 

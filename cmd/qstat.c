@@ -140,8 +140,7 @@ static qev_partial *scan_input(const char *path, struct stat_result *res, qev_se
             qev_stats_segment(&st);
         qev_stats_add(&st, ev, (size_t)n);
         if (series && qev_series_add(series, ev, (size_t)n) != QEV_OK)
-            cli_die(qev_reader_name(r), "--every needs events in time order; sort them with "
-                                        "qcat --merge");
+            cli_die(qev_reader_name(r), "--every needs events in time order; " QEV_ORDER_HINT);
     }
     res->ok = n == QEV_END;
     res->read_status = (int)n;

@@ -43,6 +43,11 @@ enum qev_flag {
 #define QEV_F_AUX_MASK (QEV_F_PIXEL | QEV_F_MICRO | QEV_F_VALUE)
 #define QEV_F_ALL (QEV_F_AUX_MASK | QEV_F_GROUP)
 
+/* What an error about events out of time order tells the user to do: a stream
+ * of time-sorted parts is merged, a stream skewed by channel delays is
+ * corrected (qcat --merge refuses input that is not sorted already). */
+#define QEV_ORDER_HINT "merge time-sorted parts with qcat --merge, or correct channel delays with qcal apply"
+
 /* One event: 16 bytes, time in integer picoseconds since the stream's epoch. */
 typedef struct qev_event {
     int64_t t;

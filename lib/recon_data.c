@@ -66,7 +66,7 @@ int qev_buckets_add(qev_buckets *b, const qev_event *ev, size_t n, char *why, si
         const qev_event *e = &ev[i];
         if (e->t < b->last_t)
             return qev_why(why, cap, QEV_EINVAL,
-                        "event %llu goes back in time; sort the stream with qcat --merge first",
+                        "event %llu goes back in time; " QEV_ORDER_HINT,
                         (unsigned long long)(b->events + i));
         b->last_t = e->t;
         if (e->kind == QEV_MARKER && e->channel == b->marker_channel) {

@@ -342,7 +342,7 @@ setup_file() {
     for sub in hist coinc stats; do
         run --separate-stderr qcorr $sub -o out twice.qev
         assert_one_line_error
-        assert_equal "$stderr" "qcorr: twice.qev: event 200000 goes back in time; sort the stream with qcat --merge or qcal apply first"
+        assert_equal "$stderr" "qcorr: twice.qev: event 200000 goes back in time; merge time-sorted parts with qcat --merge, or correct channel delays with qcal apply"
         [ ! -e out ] || fail "qcorr $sub left its output behind"
     done
     run --separate-stderr qcorr hist --start-stop twice.qev
@@ -350,13 +350,13 @@ setup_file() {
     run --separate-stderr qcorr stats --every 1ms -o out twice.qev
     assert_one_line_error
     [ ! -e out ] || fail "qcorr stats --every left its output behind"
-    assert_regex "$stderr" 'qcat --merge or qcal apply'
+    assert_regex "$stderr" 'qcat --merge, or correct channel delays with qcal apply$'
     # Raw records: the third goes back.
     printf '%s\n' '100 1' '300 2' '200 1' '400 2' | raw16_file back.raw
     qtag-read --format raw16 -o back.qev back.raw
     run --separate-stderr qcorr hist -p 1:2 back.qev
     assert_one_line_error
-    assert_equal "$stderr" "qcorr: back.qev: event 2 goes back in time; sort the stream with qcat --merge or qcal apply first"
+    assert_equal "$stderr" "qcorr: back.qev: event 2 goes back in time; merge time-sorted parts with qcat --merge, or correct channel delays with qcal apply"
     run --separate-stderr qcorr coinc -o out.qev back.qev
     assert_one_line_error
     assert_regex "$stderr" 'event 2 goes back in time'
