@@ -199,11 +199,10 @@ static enum qev_group_time parse_group_time(const char *s)
 
 static int parse_estimate(const char *s)
 {
-    static const char *const names[] = {"singles", "offpeak", "delayed"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", s);
+    int use = qev_stats_estimate_parse(s);
+    if (use < 0)
+        cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", s);
+    return use;
 }
 
 static void defaults(struct corr_opts *o)

@@ -96,6 +96,14 @@ const char *qev_stats_estimate_name(const qev_partial *p)
     return e >= 0 && e < 3 ? estimate_names[e] : "singles";
 }
 
+int qev_stats_estimate_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, estimate_names[i]) == 0)
+            return i;
+    return -1;
+}
+
 struct hist_window {
     const int64_t *counts;
     int64_t half; /* counts[tau + half] holds tau */

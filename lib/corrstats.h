@@ -18,7 +18,7 @@ typedef struct qev_stats_params {
     int64_t accidental_delay;/* D: the delayed window sits at d + D */
     int64_t resolution;      /* the stream's time quantum, ps (1 if unknown) */
     int64_t dark_a_uhz[16], dark_b_uhz[16]; /* dark count rates, micro-hertz */
-    enum { QEV_ACC_SINGLES, QEV_ACC_OFFPEAK, QEV_ACC_DELAYED } use;
+    int use;                 /* the estimate reported: qev_stats_estimate_parse */
 } qev_stats_params;
 
 /* The histogram half-range, in ps, that the three estimates need. */
@@ -40,6 +40,9 @@ typedef struct qev_pair_stats {
 size_t qev_stats_pairs(const qev_partial *p);
 void qev_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *out);
 const char *qev_stats_estimate_name(const qev_partial *p);
+/* The number of an accidentals estimate by its name (singles, offpeak,
+ * delayed), or -1. */
+int qev_stats_estimate_parse(const char *name);
 
 /* Renderings (CLI layer). */
 void qev_stats_write_text(FILE *f, const qev_partial *p);
