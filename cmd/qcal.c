@@ -1578,6 +1578,7 @@ static void prepare_apply(struct applied *ap)
     ap->shift = qcal_shift_new();
     if (!ap->shift)
         cli_die(NULL, "out of memory");
+    qcal_shift_set_batch(ap->shift, QEV_BLOCK_EVENTS);
     apply_delays(ap);
     for (size_t i = 0; i < qev_calib_count(ap->cal); i++)
         apply_entry(ap, i, clock_done);

@@ -1,8 +1,10 @@
 /* Per-channel corrections with bounded reordering: a few lanes, each a queue
  * of events in time order, take every event that does not go back within
- * them; the reorder heap takes the rest; all are merged at the bound. With
+ * them (lane 0 also those that go back a few places, slid into place); the
+ * reorder heap takes the rest; all are merged at the bound. With
  * per-channel shifts each channel stays in order, so a lane per group of
- * channels suffices and the heap is the exception. */
+ * channels suffices and the heap is the exception. When lane 0 alone has
+ * events ready, they are handed out from it without a copy. */
 #include "qcal_shift.h"
 #include "reorder.h"
 
@@ -38,10 +40,12 @@ struct qcal_shift {
     size_t mask_n, mask_cap;
     qev_reorder *heap;
     struct lane lane[LANES];
-    size_t nlanes; /* lanes used so far */
-    qev_event *out, *tmp;
-    const qev_event *ready; /* a lane's prefix, or out */
-    size_t nout, ocap, tcap;
+    size_t nlanes;    /* lanes used so far */
+    struct lane merged; /* merged events not yet handed out */
+    size_t batch;       /* events are handed out in multiples of this */
+    qev_event *tmp;
+    const qev_event *ready; /* a lane's prefix, or merged's */
+    size_t nout, tcap;
     int64_t last_in;
     uint64_t seen, disorder_at, masked;
 };
@@ -61,6 +65,7 @@ qcal_shift *qcal_shift_new(void)
     for (size_t i = 0; i < LANES; i++)
         s->lane[i].last = INT64_MIN;
     s->nlanes = 1;
+    s->batch = 1;
     s->last_in = INT64_MIN;
     return s;
 }
@@ -79,7 +84,7 @@ void qcal_shift_free(qcal_shift *s)
     qev_reorder_free(s->heap);
     for (size_t i = 0; i < LANES; i++)
         free(s->lane[i].e);
-    free(s->out);
+    free(s->merged.e);
     free(s->tmp);
     free(s);
 }
@@ -299,13 +304,34 @@ static int grow(qev_event **buf, size_t *cap, size_t need)
     return QEV_OK;
 }
 
-static int lane_room(struct lane *l, size_t n)
+/* Lane 0 and merged keep room for a few batches beyond what waits in them,
+ * so that the part of a batch left waiting moves to the front only once in
+ * several batches; side lanes are emptied at each release and need less. */
+enum { SIDE_SLACK = 2, BATCH_SLACK = 3 };
+
+static int lane_room(struct lane *l, size_t n, size_t slack)
 {
-    if (l->head && l->head + l->n + n > l->cap) {
+    if (l->head + l->n + n <= l->cap)
+        return QEV_OK;
+    if (l->head) {
         memmove(l->e, l->e + l->head, l->n * sizeof *l->e);
         l->head = 0;
     }
-    return grow(&l->e, &l->cap, l->head + l->n + n);
+    size_t cap = slack * (l->n + n);
+    if (cap <= l->cap)
+        return QEV_OK;
+    qev_event *e = realloc(l->e, cap * sizeof *e);
+    if (!e)
+        return QEV_ENOMEM;
+    l->e = e;
+    l->cap = cap;
+    return QEV_OK;
+}
+
+static void lane_consume(struct lane *l, size_t k)
+{
+    l->head += k;
+    l->n -= k;
 }
 
 /* The bound below which no later input can land. */
@@ -385,37 +411,80 @@ static size_t merge(struct source *src, size_t ns, qev_event *out)
     return o;
 }
 
-/* The events before b, in time order: a lane's own prefix when it alone has
- * any, else a merge of the lanes and the heap into out. */
-static int release(qcal_shift *s, int64_t b)
+/* Hands out the first k events of a lane (a side lane or merged). */
+static void hand_out(qcal_shift *s, struct lane *l, size_t k)
 {
-    size_t waiting = qev_reorder_size(s->heap), ns = 0, total = 0;
+    s->ready = l->e + l->head;
+    s->nout = k;
+    lane_consume(l, k);
+}
+
+/* Merges the sources onto the end of merged, consuming the lanes'
+ * prefixes (the heap's were popped already). */
+static int merge_sources(qcal_shift *s, struct source *src, const size_t *lane_of, size_t ns,
+                         size_t total)
+{
+    if (lane_room(&s->merged, total, BATCH_SLACK) != QEV_OK)
+        return QEV_ENOMEM;
+    struct lane *m = &s->merged;
+    struct source keep[LANES + 1];
+    memcpy(keep, src, ns * sizeof *src);
+    m->n += merge(keep, ns, m->e + m->head + m->n);
+    for (size_t i = 0; i < ns; i++)
+        if (lane_of[i] < LANES)
+            lane_consume(&s->lane[lane_of[i]], src[i].n);
+    return QEV_OK;
+}
+
+/* What merged lacks of a whole batch, copied from the one lane that has
+ * events ready, so that the next batch can again come straight from it. */
+static int top_up(qcal_shift *s, struct lane *l, size_t k, size_t batch)
+{
+    size_t take = batch - s->merged.n < k ? batch - s->merged.n : k;
+    if (lane_room(&s->merged, take, BATCH_SLACK) != QEV_OK)
+        return QEV_ENOMEM;
+    memcpy(s->merged.e + s->merged.head + s->merged.n, l->e + l->head, take * sizeof *l->e);
+    s->merged.n += take;
+    lane_consume(l, take);
+    return QEV_OK;
+}
+
+/* The events before b, in whole batches unless final, in time order: a
+ * lane's own prefix, without a copy, when it alone has any and nothing
+ * merged waits; else a merge of the lanes and the heap. */
+static int release(qcal_shift *s, int64_t b, int final)
+{
+    size_t batch = final ? 1 : s->batch, waiting = qev_reorder_size(s->heap);
+    size_t ns = 0, total = 0, lane_of[LANES + 1];
+    struct source src[LANES + 1];
+    s->nout = 0;
     if (grow(&s->tmp, &s->tcap, waiting + 1) != QEV_OK)
         return QEV_ENOMEM;
-    struct source src[LANES + 1];
     for (size_t i = 0; i < s->nlanes; i++) {
         struct lane *l = &s->lane[i];
         size_t k = count_before(l->e + l->head, l->n, b);
-        if (k)
+        if (k) {
+            lane_of[ns] = i;
             src[ns++] = (struct source){l->e + l->head, k};
-        l->head += k;
-        l->n -= k;
-        total += k;
+            total += k;
+        }
     }
     size_t nh = qev_reorder_pop_before(s->heap, b, s->tmp, waiting);
-    if (nh)
+    if (nh) {
+        lane_of[ns] = LANES;
         src[ns++] = (struct source){s->tmp, nh};
-    total += nh;
-    if (ns <= 1) {
-        s->ready = ns ? src[0].p : s->tmp;
-        s->nout = total;
-        return QEV_OK;
+        total += nh;
     }
-    if (grow(&s->out, &s->ocap, total) != QEV_OK)
-        return QEV_ENOMEM;
-    s->nout = merge(src, ns, s->out);
-    s->ready = s->out;
-    return QEV_OK;
+    int one_lane = ns == 1 && lane_of[0] < LANES, rc = QEV_OK;
+    if (one_lane && s->merged.n == 0)
+        hand_out(s, &s->lane[lane_of[0]], total - total % batch);
+    else if (one_lane && s->merged.n < batch)
+        rc = top_up(s, &s->lane[lane_of[0]], total, batch);
+    else if (ns)
+        rc = merge_sources(s, src, lane_of, ns, total);
+    if (s->merged.n >= batch)
+        hand_out(s, &s->merged, s->merged.n - s->merged.n % batch);
+    return rc;
 }
 
 /* The corrected copy of in at out; 0 for a masked pixel. Reads only from
@@ -437,15 +506,15 @@ static inline int correct(qcal_shift *s, const qev_event *in, qev_event *out)
     return 1;
 }
 
-/* An event that went back within lane 0: the first other lane it keeps in
- * order, or the heap. */
+/* An event that went back too far within lane 0: the first other lane it
+ * keeps in order, or the heap. */
 static int side_lane(qcal_shift *s, const qev_event *e)
 {
     for (size_t i = 1; i < LANES; i++) {
         struct lane *l = &s->lane[i];
         if (i < s->nlanes && e->t < l->last)
             continue;
-        if (lane_room(l, 1) != QEV_OK)
+        if (lane_room(l, 1, SIDE_SLACK) != QEV_OK)
             return QEV_ENOMEM;
         l->e[l->head + l->n++] = *e;
         l->last = e->t;
@@ -455,6 +524,32 @@ static int side_lane(qcal_shift *s, const qev_event *e)
     return qev_reorder_push(s->heap, e);
 }
 
+/* How far back an event may be slid into place within lane 0: a small
+ * per-channel shift puts an event only a few places back, and sliding it
+ * there costs less than merging a side lane. */
+enum { SLIDE_REACH = 32 };
+
+/* An event that goes back within lane 0 slides into place there when it
+ * is near. One that went to a side lane had SLIDE_REACH later events of
+ * lane 0 ahead of it, which still wait, so a later event that ties with it
+ * goes aside too: the merge, which puts lane 0 first on a tie, keeps the
+ * order of arrival. */
+static int slides(const qev_event *q, size_t qn, int64_t t)
+{
+    return qn < SLIDE_REACH || q[qn - SLIDE_REACH].t <= t;
+}
+
+/* Moves q[qn] back past the events later than it; equal times keep their
+ * order. */
+static void slide_back(qev_event *q, size_t qn)
+{
+    qev_event e = q[qn];
+    size_t j = qn;
+    for (; j > 0 && q[j - 1].t > e.t; j--)
+        q[j] = q[j - 1];
+    q[j] = e;
+}
+
 /* Each event is corrected in lane 0's next slot, which it keeps when it does
  * not go back; copying whole events (never rebuilding one from its fields)
  * keeps the loop at memory speed. */
@@ -462,7 +557,7 @@ int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
 {
     struct lane *l0 = &s->lane[0];
     s->nout = 0;
-    if (lane_room(l0, n) != QEV_OK)
+    if (lane_room(l0, n, BATCH_SLACK) != QEV_OK)
         return QEV_ENOMEM;
     qev_event *q = l0->e + l0->head;
     size_t qn = l0->n;
@@ -481,6 +576,9 @@ int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
         } else if (e->t >= last0) {
             last0 = e->t;
             qn++;
+        } else if (slides(q, qn, e->t)) {
+            slide_back(q, qn);
+            qn++;
         } else {
             rc = side_lane(s, e);
         }
@@ -491,18 +589,26 @@ int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n)
         return rc;
     s->seen += n;
     s->last_in = last_in;
-    return release(s, bound(s));
+    return release(s, bound(s), 0);
 }
 
 int qcal_shift_finish(qcal_shift *s)
 {
-    int rc = release(s, INT64_MAX);
+    int rc = release(s, INT64_MAX, 1);
     s->last_in = INT64_MIN; /* ready for a stream that starts again */
     for (size_t i = 0; i < LANES; i++)
         s->lane[i].last = INT64_MIN;
     for (size_t i = 0; i < s->nclocks; i++)
         s->clocks[i].cur = 0;
     return rc;
+}
+
+int qcal_shift_set_batch(qcal_shift *s, size_t events)
+{
+    if (events == 0)
+        return QEV_EINVAL;
+    s->batch = events;
+    return QEV_OK;
 }
 
 size_t qcal_shift_ready(qcal_shift *s, const qev_event **ev)
@@ -515,7 +621,7 @@ uint64_t qcal_shift_disorder_at(const qcal_shift *s) { return s->disorder_at; }
 uint64_t qcal_shift_masked(const qcal_shift *s) { return s->masked; }
 size_t qcal_shift_pending(const qcal_shift *s)
 {
-    size_t n = qev_reorder_size(s->heap);
+    size_t n = qev_reorder_size(s->heap) + s->merged.n;
     for (size_t i = 0; i < s->nlanes; i++)
         n += s->lane[i].n;
     return n;

@@ -10,10 +10,10 @@
  * t' = (t - a) / (1 + b). Channels may be renamed and pixels masked.
  *
  * Every map is non-decreasing, so each channel stays in order; events wait
- * only until no later input can precede them. An event whose corrected time
- * is not earlier than the last one passed straight on goes to a queue; the
- * others wait in a bounded reorder heap (reorder.h). Memory is bounded by the
- * events within the spread of the corrections. */
+ * only until no later input can precede them. Events go to a queue, sliding
+ * a few places back when they must; those that go back further wait in side
+ * queues or a bounded reorder heap (reorder.h). Memory is bounded by the
+ * events within the spread of the corrections, and a batch. */
 #ifndef QCAL_SHIFT_H
 #define QCAL_SHIFT_H
 
@@ -46,6 +46,10 @@ int qcal_shift_add(qcal_shift *s, const qev_event *ev, size_t n);
 /* Everything still waiting becomes ready; later input may start again from
  * any time (a new segment). */
 int qcal_shift_finish(qcal_shift *s);
+/* Hands the events out in whole multiples of events (a writer's block), so
+ * that a writer takes each without a copy; finish hands out the rest. The
+ * default, 1, hands out all that is ready. */
+int qcal_shift_set_batch(qcal_shift *s, size_t events);
 /* The events ready, in time order; valid until the next add or finish. */
 size_t qcal_shift_ready(qcal_shift *s, const qev_event **ev);
 uint64_t qcal_shift_disorder_at(const qcal_shift *s);

@@ -389,6 +389,142 @@ static void test_shift(void)
     free(got);
 }
 
+/* Feeds in through the shift in chunks of `chunk`, the output's aux
+ * fields into got; returns how many came out. */
+static size_t shift_through(qcal_shift *s, const qev_event *in, size_t n, size_t chunk,
+                            uint32_t *got)
+{
+    size_t ng = 0, k;
+    const qev_event *out;
+    for (size_t i = 0; i < n; i += chunk) {
+        qcal_shift_add(s, in + i, i + chunk > n ? n - i : chunk);
+        k = qcal_shift_ready(s, &out);
+        for (size_t j = 0; j < k; j++)
+            got[ng++] = out[j].aux;
+    }
+    qcal_shift_finish(s);
+    k = qcal_shift_ready(s, &out);
+    for (size_t j = 0; j < k; j++)
+        got[ng++] = out[j].aux;
+    return ng;
+}
+
+static int same_order(const uint32_t *got, size_t ng, const uint32_t *want, size_t nw)
+{
+    if (ng != nw)
+        return 0;
+    for (size_t i = 0; i < nw; i++)
+        if (got[i] != want[i])
+            return 0;
+    return 1;
+}
+
+static void test_shift_ties(void)
+{
+    /* ch2 t' = t - 10, ch3 t' = t + 100: aux numbers the input. 1 (-5) goes
+     * before 0 (0); 3 and 4 both land on 10, and 2, 5 and 6 on 110: equal
+     * times leave in the order they came in. */
+    qev_event in[8] = {{0, 1, 0, 0, 0},   {5, 2, 0, 0, 1},   {10, 3, 0, 0, 2},
+                       {10, 1, 0, 0, 3},  {20, 2, 0, 0, 4},  {110, 1, 0, 0, 5},
+                       {120, 2, 0, 0, 6}, {130, 1, 0, 0, 7}};
+    uint32_t want[8] = {1, 0, 3, 4, 2, 5, 6, 7}, got[8];
+    for (size_t chunk = 1; chunk <= 8; chunk++)
+        for (size_t batch = 1; batch <= 5; batch += 2) {
+            qcal_shift *s = qcal_shift_new();
+            qcal_shift_set_delay(s, 2, 10);
+            qcal_shift_set_delay(s, 3, -100);
+            qcal_shift_set_batch(s, batch);
+            size_t ng = shift_through(s, in, 8, chunk, got);
+            if (!tap_ok(same_order(got, ng, want, 8), "ties keep their order of arrival"))
+                printf("# chunk %zu batch %zu\n", chunk, batch);
+            qcal_shift_free(s);
+        }
+}
+
+static void test_shift_far(void)
+{
+    /* ch1 every 10 ps (aux k = 0..299); ch4, 1000 ps late (t' = t + 1000),
+     * at 5 (aux 1000, lands at 1005, 100 events on) and at 1000 after ch1's
+     * event there (aux 1001, lands at 2000 beside ch1's k = 200, which came
+     * later). Events that go back 100 places wait beside lane 0, and the
+     * later of a tie still leaves last: k = 0..100, 1000, k = 101..199, 1001,
+     * k = 200..299. */
+    qev_event in[302];
+    uint32_t want[302], got[302];
+    size_t n = 0, nw = 0;
+    for (uint32_t k = 0; k < 300; k++) {
+        in[n++] = (qev_event){10 * (int64_t)k, 1, 0, 0, k};
+        if (k == 0 || k == 100)
+            in[n++] = (qev_event){k == 0 ? 5 : 1000, 4, 0, 0, k == 0 ? 1000 : 1001};
+    }
+    for (uint32_t k = 0; k < 300; k++) {
+        want[nw++] = k;
+        if (k == 100 || k == 199)
+            want[nw++] = k == 100 ? 1000 : 1001;
+    }
+    size_t chunks[3] = {1, 7, 302}, batches[3] = {1, 64, 1000};
+    for (size_t c = 0; c < 3; c++)
+        for (size_t b = 0; b < 3; b++) {
+            qcal_shift *s = qcal_shift_new();
+            qcal_shift_set_delay(s, 4, -1000);
+            qcal_shift_set_batch(s, batches[b]);
+            size_t ng = shift_through(s, in, n, chunks[c], got);
+            if (!tap_ok(same_order(got, ng, want, nw), "a channel far behind merges back in order"))
+                printf("# chunk %zu batch %zu\n", chunks[c], batches[b]);
+            qcal_shift_free(s);
+        }
+}
+
+static int64_t shifted_time(const qev_event *e)
+{
+    return e->t - (e->channel == 2 ? -3000000 : e->channel == 3 ? 700 : 0);
+}
+
+static int by_shifted_time(const void *a, const void *b)
+{
+    const qev_event *x = a, *y = b;
+    int64_t tx = shifted_time(x), ty = shifted_time(y);
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return x->aux < y->aux ? -1 : x->aux > y->aux;
+}
+
+static void test_shift_batches(void)
+{
+    /* 300000 events 0..19 ps apart (ties within and across channels); ch2
+     * 3 us late, about 300000 events on, beyond a block of 65536; ch3 700
+     * ps early. Against a sort by corrected time, ties by arrival. */
+    enum { N = 300000 };
+    qev_event *in = malloc(N * sizeof *in), *want = malloc(N * sizeof *want);
+    uint32_t *got = malloc(N * sizeof *got), *order = malloc(N * sizeof *order);
+    qev_rng r;
+    qev_rng_seed(&r, 11);
+    int64_t t = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        uint64_t u = qev_rng_u64(&r);
+        t += (int64_t)(u % 20);
+        in[i] = (qev_event){t, (uint16_t)(1 + (u >> 40) % 3), 0, 0, i};
+    }
+    memcpy(want, in, N * sizeof *in);
+    qsort(want, N, sizeof *want, by_shifted_time);
+    for (size_t i = 0; i < N; i++)
+        order[i] = want[i].aux;
+    size_t batches[2] = {1, 65536};
+    for (size_t b = 0; b < 2; b++) {
+        qcal_shift *s = qcal_shift_new();
+        qcal_shift_set_delay(s, 2, -3000000);
+        qcal_shift_set_delay(s, 3, 700);
+        qcal_shift_set_batch(s, batches[b]);
+        size_t ng = shift_through(s, in, N, 65536, got);
+        tap_ok(same_order(got, ng, order, N), "blocks of events in order, ties by arrival");
+        qcal_shift_free(s);
+    }
+    free(in);
+    free(want);
+    free(got);
+    free(order);
+}
+
 static void test_hot(void)
 {
     /* 9 pixels with 10..18 counts and one of 1000: median 14.5, MAD 2.5 ->
@@ -412,6 +548,9 @@ int main(void)
     test_deadtime();
     test_spline();
     test_shift();
+    test_shift_ties();
+    test_shift_far();
+    test_shift_batches();
     test_hot();
     return tap_done();
 }
