@@ -107,7 +107,8 @@ qev_correlator *qev_correlator_new(const qev_corr_pair *pairs, size_t npairs, in
                                    int64_t half_bins, enum qev_corr_mode mode, int64_t own_from,
                                    int64_t own_to)
 {
-    if (npairs == 0 || npairs > 65535 || bin <= 0 || half_bins < 0 || half_bins > (1 << 26))
+    if (npairs == 0 || npairs > 65535 || bin <= 0 || half_bins < 0 ||
+        half_bins > QEV_CORR_MAX_HALF_BINS)
         return NULL;
     qev_correlator *c = calloc(1, sizeof *c);
     if (!c)

@@ -24,6 +24,9 @@ typedef struct qev_corr_pair {
 
 typedef struct qev_correlator qev_correlator;
 
+/* The most bins a histogram has on each side of zero delay. */
+#define QEV_CORR_MAX_HALF_BINS (INT64_C(1) << 26)
+
 /* bin > 0 and half_bins >= 0 give 2 half_bins + 1 bins. Counts only pairs whose
  * earlier event lies in [own_from, own_to), and singles in that interval, so
  * shards of one acquisition that overlap by the range add up exactly. */
