@@ -58,7 +58,9 @@ size_t qev_block_body_bound(size_t n) { return QEV_BLOCK_HEADER + n * 24 + 16; }
 struct block_scan {
     int64_t tmin, tmax;
     int monotone;
-    uint64_t max_delta, max_zigzag;
+    /* The steps ORed together (zigzagged when the block is not monotone): their
+     * highest bit, and so their byte width, is that of the largest step. */
+    uint64_t step_bits;
     uint32_t ch_min, ch_max, kind_min, kind_max, flags_min, flags_max;
     uint64_t aux_min, aux_max;
     uint8_t flags_or;
@@ -72,25 +74,33 @@ static inline uint64_t event_word(const qev_event *e)
     return w;
 }
 
-/* The common case first: one pass for order, gaps and channels, and a check
- * that kind, flags and aux never change. Rarer layouts get a second pass. */
+/* The sign bit of the result is set when a < b as signed numbers. Plain
+ * 64-bit arithmetic, so that the scan loop vectorises. */
+static inline uint64_t signed_less(uint64_t a, uint64_t b)
+{
+    uint64_t d = a - b;
+    return d ^ ((a ^ b) & (d ^ a));
+}
+
+/* The common case first: one branch-free pass for order, gaps and channels,
+ * and a check that kind, flags and aux never change. Rarer layouts get a
+ * second pass. */
 static uint64_t scan_times_channels(const qev_event *ev, size_t n, struct block_scan *s)
 {
-    uint64_t max_delta = 0, differs = 0, first = event_word(&ev[0]);
+    uint64_t step_bits = 0, backwards = 0, differs = 0, first = event_word(&ev[0]);
     unsigned ch_min = ev[0].channel, ch_max = ev[0].channel;
-    int monotone = 1;
     for (size_t i = 1; i < n; i++) {
-        uint64_t d = (uint64_t)ev[i].t - (uint64_t)ev[i - 1].t;
-        monotone &= ev[i].t >= ev[i - 1].t;
-        max_delta = d > max_delta ? d : max_delta;
+        uint64_t t = (uint64_t)ev[i].t, prev = (uint64_t)ev[i - 1].t;
+        step_bits |= t - prev;
+        backwards |= signed_less(t, prev);
         uint64_t w = event_word(&ev[i]);
         unsigned c = (uint16_t)w;
         ch_min = c < ch_min ? c : ch_min;
         ch_max = c > ch_max ? c : ch_max;
         differs |= w ^ first;
     }
-    s->monotone = monotone;
-    s->max_delta = max_delta;
+    s->monotone = !(backwards >> 63);
+    s->step_bits = step_bits;
     s->ch_min = ch_min;
     s->ch_max = ch_max;
     return differs >> 16;
@@ -98,27 +108,41 @@ static uint64_t scan_times_channels(const qev_event *ev, size_t n, struct block_
 
 static void scan_unsorted_times(const qev_event *ev, size_t n, struct block_scan *s)
 {
-    s->max_zigzag = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t z = i ? zigzag((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t) : 0;
-        s->max_zigzag = z > s->max_zigzag ? z : s->max_zigzag;
-        s->tmin = ev[i].t < s->tmin ? ev[i].t : s->tmin;
-        s->tmax = ev[i].t > s->tmax ? ev[i].t : s->tmax;
+    uint64_t step_bits = 0;
+    int64_t tmin = ev[0].t, tmax = ev[0].t;
+    for (size_t i = 1; i < n; i++) {
+        step_bits |= zigzag((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t);
+        tmin = ev[i].t < tmin ? ev[i].t : tmin;
+        tmax = ev[i].t > tmax ? ev[i].t : tmax;
     }
+    s->step_bits = step_bits;
+    s->tmin = tmin;
+    s->tmax = tmax;
 }
 
 static void scan_varying_fields(const qev_event *ev, size_t n, struct block_scan *s)
 {
+    unsigned kind_min = ev[0].kind, kind_max = ev[0].kind;
+    unsigned flags_min = ev[0].flags, flags_max = ev[0].flags, flags_or = 0;
+    uint32_t aux_min = ev[0].aux, aux_max = ev[0].aux;
     for (size_t i = 0; i < n; i++) {
-        const qev_event *e = &ev[i];
-        s->kind_min = e->kind < s->kind_min ? e->kind : s->kind_min;
-        s->kind_max = e->kind > s->kind_max ? e->kind : s->kind_max;
-        s->flags_min = e->flags < s->flags_min ? e->flags : s->flags_min;
-        s->flags_max = e->flags > s->flags_max ? e->flags : s->flags_max;
-        s->aux_min = e->aux < s->aux_min ? e->aux : s->aux_min;
-        s->aux_max = e->aux > s->aux_max ? e->aux : s->aux_max;
-        s->flags_or |= e->flags;
+        unsigned k = ev[i].kind, f = ev[i].flags;
+        uint32_t a = ev[i].aux;
+        kind_min = k < kind_min ? k : kind_min;
+        kind_max = k > kind_max ? k : kind_max;
+        flags_min = f < flags_min ? f : flags_min;
+        flags_max = f > flags_max ? f : flags_max;
+        flags_or |= f;
+        aux_min = a < aux_min ? a : aux_min;
+        aux_max = a > aux_max ? a : aux_max;
     }
+    s->kind_min = kind_min;
+    s->kind_max = kind_max;
+    s->flags_min = flags_min;
+    s->flags_max = flags_max;
+    s->flags_or = (uint8_t)flags_or;
+    s->aux_min = aux_min;
+    s->aux_max = aux_max;
 }
 
 static void scan_block(const qev_event *ev, size_t n, struct block_scan *s)
@@ -129,7 +153,6 @@ static void scan_block(const qev_event *ev, size_t n, struct block_scan *s)
     s->flags_min = s->flags_max = ev[0].flags;
     s->aux_min = s->aux_max = ev[0].aux;
     s->flags_or = ev[0].flags;
-    s->max_zigzag = 0;
     uint64_t differs = scan_times_channels(ev, n, s);
     if (!s->monotone)
         scan_unsorted_times(ev, n, s);
@@ -149,16 +172,15 @@ static void choose_layout(const qev_event *ev, size_t n, const struct block_scan
     L->n = (uint32_t)n;
     L->t_first = ev[0].t;
     L->tcode = s->monotone ? TCODE_DELTA : TCODE_ZIGZAG;
-    uint64_t max_d = s->monotone ? s->max_delta : s->max_zigzag;
     uint8_t cbits = bit_width(s->ch_max - s->ch_min);
     L->ch = column_for(s->ch_min, s->ch_max);
-    if (cbits == 0 || max_d >> (64 - cbits) == 0) {
+    if (cbits == 0 || s->step_bits >> (64 - cbits) == 0) {
         L->cbits = cbits;
-        L->v = column_for(0, max_d << cbits | (s->ch_max - s->ch_min));
+        L->v = column_for(0, s->step_bits << cbits | (s->ch_max - s->ch_min));
         L->ch.width = 0;
     } else {
         L->cbits = CBITS_COLUMN;
-        L->v = column_for(0, max_d);
+        L->v = column_for(0, s->step_bits);
     }
     L->kind = column_for(s->kind_min, s->kind_max);
     L->flags = column_for(s->flags_min, s->flags_max);
@@ -189,71 +211,128 @@ static inline void extract_plane(const uint64_t *val, size_t n, unsigned k, uint
         out[i] = (uint8_t)(val[i] >> (8 * k));
 }
 
-/* Writes byte k of every value into plane k; constant shifts let the compiler
- * vectorise each plane. */
-uint8_t *qev_shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out)
+/* Writes byte k of each of m values at out + k * stride; constant shifts let
+ * the compiler vectorise each plane. */
+static void put_planes(const uint64_t *val, size_t m, unsigned width, uint8_t *out,
+                       size_t stride)
 {
     switch (width) {
-    case 8: extract_plane(val, n, 7, out + 7 * n); /* fall through */
-    case 7: extract_plane(val, n, 6, out + 6 * n); /* fall through */
-    case 6: extract_plane(val, n, 5, out + 5 * n); /* fall through */
-    case 5: extract_plane(val, n, 4, out + 4 * n); /* fall through */
-    case 4: extract_plane(val, n, 3, out + 3 * n); /* fall through */
-    case 3: extract_plane(val, n, 2, out + 2 * n); /* fall through */
-    case 2: extract_plane(val, n, 1, out + n); /* fall through */
-    case 1: extract_plane(val, n, 0, out); /* fall through */
+    case 8: extract_plane(val, m, 7, out + 7 * stride); /* fall through */
+    case 7: extract_plane(val, m, 6, out + 6 * stride); /* fall through */
+    case 6: extract_plane(val, m, 5, out + 5 * stride); /* fall through */
+    case 5: extract_plane(val, m, 4, out + 4 * stride); /* fall through */
+    case 4: extract_plane(val, m, 3, out + 3 * stride); /* fall through */
+    case 3: extract_plane(val, m, 2, out + 2 * stride); /* fall through */
+    case 2: extract_plane(val, m, 1, out + stride); /* fall through */
+    case 1: extract_plane(val, m, 0, out); /* fall through */
     default: break;
     }
+}
+
+uint8_t *qev_shuffle(const uint64_t *val, size_t n, uint8_t width, uint8_t *out)
+{
+    put_planes(val, n, width, out, n);
     return out + (size_t)width * n;
 }
 
-static void compute_v(const qev_event *ev, size_t n, const struct block_layout *L, uint64_t *v)
+/* Encoding works in chunks small enough that the values of a chunk stay in L1
+ * while their bytes are spread over the planes. */
+enum { ENCODE_CHUNK = 256 };
+
+/* The channel from the event's second word: loading whole words keeps the
+ * loops below vectorised without byte shuffles. */
+static inline uint64_t word_channel(uint64_t w) { return w & 0xFFFF; }
+
+/* v for events [from, from + m): the step and the channel, or the step alone
+ * when the channel has its own column. The first event's step is 0. */
+static void chunk_steps(const qev_event *ev, size_t from, size_t m, const struct block_layout *L,
+                        uint64_t *v)
 {
     unsigned cbits = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
-    uint64_t base = L->cbits == CBITS_COLUMN ? ev[0].channel : L->ch.base;
+    uint64_t base = L->ch.base;
     uint64_t mask = L->cbits == CBITS_COLUMN ? 0 : ~(uint64_t)0;
-    v[0] = (ev[0].channel - base) & mask;
+    size_t i = 0;
+    if (from == 0) {
+        v[0] = (ev[0].channel - base) & mask;
+        i = 1;
+    }
+    const qev_event *e = ev + from;
     if (L->tcode == TCODE_ZIGZAG) {
-        for (size_t i = 1; i < n; i++)
-            v[i] = zigzag((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t) << cbits |
-                   ((ev[i].channel - base) & mask);
+        for (; i < m; i++)
+            v[i] = zigzag((uint64_t)e[i].t - (uint64_t)e[i - 1].t) << cbits |
+                   ((word_channel(event_word(&e[i])) - base) & mask);
         return;
     }
-    for (size_t i = 1; i < n; i++)
-        v[i] = ((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t) << cbits | ((ev[i].channel - base) & mask);
+    for (; i < m; i++)
+        v[i] = ((uint64_t)e[i].t - (uint64_t)e[i - 1].t) << cbits |
+               ((word_channel(event_word(&e[i])) - base) & mask);
+}
+
+enum field { FIELD_CHANNEL, FIELD_KIND, FIELD_FLAGS, FIELD_AUX, FIELD_COUNT };
+
+static const struct column *field_column(const struct block_layout *L, enum field f)
+{
+    return f == FIELD_CHANNEL ? &L->ch : f == FIELD_KIND ? &L->kind
+         : f == FIELD_FLAGS ? &L->flags : &L->aux;
+}
+
+/* One loop per field, so that each vectorises. */
+static void chunk_field(const qev_event *e, size_t m, enum field f, uint64_t base, uint64_t *out)
+{
+    switch (f) {
+    case FIELD_CHANNEL:
+        for (size_t i = 0; i < m; i++)
+            out[i] = word_channel(event_word(&e[i])) - base;
+        break;
+    case FIELD_KIND:
+        for (size_t i = 0; i < m; i++)
+            out[i] = (event_word(&e[i]) >> 16 & 0xFF) - base;
+        break;
+    case FIELD_FLAGS:
+        for (size_t i = 0; i < m; i++)
+            out[i] = (event_word(&e[i]) >> 24 & 0xFF) - base;
+        break;
+    default:
+        for (size_t i = 0; i < m; i++)
+            out[i] = (event_word(&e[i]) >> 32) - base;
+        break;
+    }
+}
+
+/* Fills the planes of every column, chunk by chunk; returns the end. */
+static uint8_t *put_columns(const qev_event *ev, size_t n, const struct block_layout *L,
+                            uint8_t *out)
+{
+    uint64_t v[ENCODE_CHUNK];
+    for (size_t from = 0; from < n; from += ENCODE_CHUNK) {
+        size_t m = n - from < ENCODE_CHUNK ? n - from : ENCODE_CHUNK;
+        chunk_steps(ev, from, m, L, v);
+        put_planes(v, m, L->v.width, out + from, n);
+        uint8_t *column = out + (size_t)L->v.width * n;
+        for (enum field f = FIELD_CHANNEL; f < FIELD_COUNT; f++) {
+            const struct column *c = field_column(L, f);
+            if (!c->width)
+                continue;
+            chunk_field(ev + from, m, f, c->base, v);
+            put_planes(v, m, c->width, column + from, n);
+            column += (size_t)c->width * n;
+        }
+    }
+    size_t per_event = (size_t)L->v.width + L->ch.width + L->kind.width + L->flags.width +
+                       L->aux.width;
+    return out + per_event * n;
 }
 
 size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
                         struct qev_block_info *info)
 {
+    (void)scratch;
     struct block_scan s;
     struct block_layout L;
     scan_block(ev, n, &s);
     choose_layout(ev, n, &s, &L);
     put_layout(body, &L);
-    uint8_t *out = body + QEV_BLOCK_HEADER;
-    compute_v(ev, n, &L, scratch);
-    out = qev_shuffle(scratch, n, L.v.width, out);
-    if (L.ch.width) {
-        for (size_t i = 0; i < n; i++)
-            scratch[i] = ev[i].channel - L.ch.base;
-        out = qev_shuffle(scratch, n, L.ch.width, out);
-    }
-    if (L.kind.width) {
-        for (size_t i = 0; i < n; i++)
-            scratch[i] = ev[i].kind - L.kind.base;
-        out = qev_shuffle(scratch, n, L.kind.width, out);
-    }
-    if (L.flags.width) {
-        for (size_t i = 0; i < n; i++)
-            scratch[i] = ev[i].flags - L.flags.base;
-        out = qev_shuffle(scratch, n, L.flags.width, out);
-    }
-    if (L.aux.width) {
-        for (size_t i = 0; i < n; i++)
-            scratch[i] = ev[i].aux - L.aux.base;
-        out = qev_shuffle(scratch, n, L.aux.width, out);
-    }
+    uint8_t *out = put_columns(ev, n, &L, body + QEV_BLOCK_HEADER);
     info->n = (uint32_t)n;
     info->tmin = s.tmin;
     info->tmax = s.tmax;
