@@ -467,76 +467,144 @@ static inline void put_event(qev_event *e, uint64_t t, uint64_t rest)
     memcpy(&e->channel, &rest, 8);
 }
 
-/* Rebuilds times by a running sum and writes whole events; the columns that
- * follow overwrite their fields. Works in chunks that stay in L1. */
-static void decode_times(const uint8_t *planes, const struct block_layout *L, qev_event *ev)
+/* Decoding works in chunks that stay in L1: each column's values for the
+ * chunk are merged into the events' second words, then a running sum over the
+ * steps writes whole events, so the event array is written once. */
+enum { DECODE_CHUNK = 256 };
+
+/* The flags the events use, and whether some event's flags are not valid:
+ * the rule of qev_event_flags_valid (no unknown bit, at most one meaning of
+ * aux), in arithmetic that vectorises. */
+struct flag_tally {
+    uint64_t seen, invalid;
+};
+
+static inline void tally_flags(struct flag_tally *f, uint64_t flags)
 {
-    enum { CHUNK = 256 };
-    uint64_t v[CHUNK];
-    uint64_t t = (uint64_t)L->t_first;
+    uint64_t aux = flags & QEV_F_AUX_MASK;
+    f->seen |= flags;
+    f->invalid |= (flags & ~(uint64_t)QEV_F_ALL) | (aux & (aux - 1));
+}
+
+/* Second words from the channel bits of v and the bases of the columns. */
+static void words_from_steps(const struct block_layout *L, const uint64_t *v, size_t m,
+                             uint64_t *word)
+{
+    unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
+    uint64_t mask = (UINT64_C(1) << shift) - 1, chb = L->ch.base;
+    uint64_t rest = (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
+                    (uint64_t)(uint32_t)L->aux.base << 32;
+    for (size_t i = 0; i < m; i++)
+        word[i] = rest | ((chb + (v[i] & mask)) & 0xFFFF);
+}
+
+/* Puts base + value into the field's bits of each word. */
+static void merge_field(enum field f, uint64_t base, const uint64_t *val, size_t m,
+                        uint64_t *word, struct flag_tally *flags)
+{
+    static const unsigned shift[] = {0, 16, 24, 32};
+    static const uint64_t bits[] = {0xFFFF, 0xFF, 0xFF, 0xFFFFFFFF};
+    unsigned s = shift[f];
+    uint64_t keep = ~(bits[f] << s), mask = bits[f];
+    if (f == FIELD_FLAGS) {
+        struct flag_tally t = *flags;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t x = (base + val[i]) & 0xFF;
+            tally_flags(&t, x);
+            word[i] = (word[i] & keep) | x << 24;
+        }
+        *flags = t;
+        return;
+    }
+    for (size_t i = 0; i < m; i++)
+        word[i] = (word[i] & keep) | ((base + val[i]) & mask) << s;
+}
+
+/* The second words of events [from, from + m); planes point past v's. */
+static void chunk_words(const uint8_t *planes, const struct block_layout *L, size_t from,
+                        size_t m, const uint64_t *v, uint64_t *word, struct flag_tally *flags)
+{
+    uint64_t val[DECODE_CHUNK];
+    words_from_steps(L, v, m, word);
+    for (enum field f = FIELD_CHANNEL; f < FIELD_COUNT; f++) {
+        const struct column *c = field_column(L, f);
+        if (!c->width)
+            continue;
+        qev_unshuffle(planes, L->n, c->width, from, m, val);
+        merge_field(f, c->base, val, m, word, flags);
+        planes += (size_t)c->width * L->n;
+    }
+}
+
+static void write_events(const struct block_layout *L, uint64_t *t, const uint64_t *v,
+                         const uint64_t *word, size_t m, qev_event *e)
+{
+    unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
+    uint64_t time = *t;
+    if (L->tcode == TCODE_DELTA) {
+        for (size_t i = 0; i < m; i++) {
+            time += v[i] >> shift;
+            put_event(&e[i], time, word[i]);
+        }
+    } else {
+        for (size_t i = 0; i < m; i++) {
+            time += unzigzag(v[i] >> shift);
+            put_event(&e[i], time, word[i]);
+        }
+    }
+    *t = time;
+}
+
+/* The common layout, every field but the channel constant: the words need no
+ * buffer. */
+static void write_plain_events(const struct block_layout *L, uint64_t *t, const uint64_t *v,
+                               size_t m, qev_event *e)
+{
     unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
     uint64_t mask = (UINT64_C(1) << shift) - 1;
     uint16_t chb = (uint16_t)L->ch.base;
     uint64_t rest = (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
                     (uint64_t)(uint32_t)L->aux.base << 32;
-    for (size_t from = 0; from < L->n; from += CHUNK) {
-        size_t count = L->n - from < CHUNK ? L->n - from : CHUNK;
-        qev_unshuffle(planes, L->n, L->v.width, from, count, v);
-        qev_event *e = ev + from;
-        if (L->tcode == TCODE_DELTA) {
-            for (size_t i = 0; i < count; i++) {
-                t += v[i] >> shift;
-                put_event(&e[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
-            }
-        } else {
-            for (size_t i = 0; i < count; i++) {
-                t += unzigzag(v[i] >> shift);
-                put_event(&e[i], t, rest | (uint16_t)(chb + (v[i] & mask)));
-            }
+    uint64_t time = *t;
+    if (L->tcode == TCODE_DELTA) {
+        for (size_t i = 0; i < m; i++) {
+            time += v[i] >> shift;
+            put_event(&e[i], time, rest | (uint16_t)(chb + (v[i] & mask)));
         }
-    }
-}
-
-/* Applies one optional column; returns the plane pointer after it. */
-static const uint8_t *apply_column(const uint8_t *p, const struct block_layout *L, int which,
-                                   qev_event *ev, uint64_t *scratch)
-{
-    const struct column *c = which == 0 ? &L->ch : which == 1 ? &L->kind
-                           : which == 2 ? &L->flags : &L->aux;
-    if (!c->width)
-        return p;
-    qev_unshuffle(p, L->n, c->width, 0, L->n, scratch);
-    for (uint32_t i = 0; i < L->n; i++) {
-        uint64_t x = c->base + scratch[i];
-        if (which == 0)
-            ev[i].channel = (uint16_t)x;
-        else if (which == 1)
-            ev[i].kind = (uint8_t)x;
-        else if (which == 2)
-            ev[i].flags = (uint8_t)x;
-        else
-            ev[i].aux = (uint32_t)x;
-    }
-    return p + (size_t)c->width * L->n;
-}
-
-static int check_flags(const qev_event *ev, const struct block_layout *L, uint8_t allowed,
-                       struct qev_block_info *info, char *why, size_t cap)
-{
-    uint8_t seen = 0;
-    if (L->flags.width == 0) {
-        seen = (uint8_t)L->flags.base;
-        if (!qev_event_flags_valid(seen))
-            seen = 0xFF;
     } else {
-        for (uint32_t i = 0; i < L->n; i++) {
-            if (!qev_event_flags_valid(ev[i].flags)) {
-                seen = 0xFF;
-                break;
-            }
-            seen |= ev[i].flags;
+        for (size_t i = 0; i < m; i++) {
+            time += unzigzag(v[i] >> shift);
+            put_event(&e[i], time, rest | (uint16_t)(chb + (v[i] & mask)));
         }
     }
+    *t = time;
+}
+
+static void decode_events(const uint8_t *planes, const struct block_layout *L, qev_event *ev,
+                          struct flag_tally *flags)
+{
+    uint64_t v[DECODE_CHUNK], word[DECODE_CHUNK];
+    uint64_t t = (uint64_t)L->t_first;
+    const uint8_t *columns = planes + (size_t)L->v.width * L->n;
+    int plain = !(L->ch.width | L->kind.width | L->flags.width | L->aux.width);
+    if (!L->flags.width)
+        tally_flags(flags, L->flags.base);
+    for (size_t from = 0; from < L->n; from += DECODE_CHUNK) {
+        size_t m = L->n - from < DECODE_CHUNK ? L->n - from : DECODE_CHUNK;
+        qev_unshuffle(planes, L->n, L->v.width, from, m, v);
+        if (plain) {
+            write_plain_events(L, &t, v, m, ev + from);
+            continue;
+        }
+        chunk_words(columns, L, from, m, v, word, flags);
+        write_events(L, &t, v, word, m, ev + from);
+    }
+}
+
+static int check_flags(const struct flag_tally *f, uint8_t allowed, struct qev_block_info *info,
+                       char *why, size_t cap)
+{
+    uint8_t seen = f->invalid ? 0xFF : (uint8_t)f->seen;
     if (seen & ~allowed) {
         snprintf(why, cap, "events use fields the header does not declare (flags 0x%02x)", seen);
         return QEV_ECORRUPT;
@@ -571,11 +639,10 @@ long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *
     if (rc != QEV_OK)
         return rc;
     const uint8_t *p = body + QEV_BLOCK_HEADER;
-    decode_times(p, &L, ev);
-    p += (size_t)L.v.width * L.n;
-    for (int which = 0; which < 4; which++)
-        p = apply_column(p, &L, which, ev, scratch);
-    rc = check_flags(ev, &L, fields_allowed, info, why, why_cap);
+    struct flag_tally flags = {0, 0};
+    decode_events(p, &L, ev, &flags);
+    p += ((size_t)L.v.width + L.ch.width + L.kind.width + L.flags.width + L.aux.width) * L.n;
+    rc = check_flags(&flags, fields_allowed, info, why, why_cap);
     if (rc != QEV_OK)
         return rc;
     info->n = L.n;

@@ -177,6 +177,79 @@ static void test_unused_fields_cost_nothing(void)
     free(ev);
 }
 
+/* Block bodies against a layout written out by hand: steps of every byte
+ * width, the channel folded into the step or in its own column, and steps
+ * backwards (zigzag). */
+static void expect_block(const qev_event *ev, size_t n, const uint8_t *head, const uint64_t *v,
+                         unsigned vwidth, const uint64_t *ch, unsigned chwidth, const char *name)
+{
+    uint8_t body[QEV_BLOCK_HEADER + 8 * 16], want[sizeof body];
+    uint64_t scratch[16];
+    struct qev_block_info info;
+    memset(want, 0, sizeof want);
+    memcpy(want, head, 12);
+    wr64(want + 24, (uint64_t)ev[0].t);
+    want[12] = (uint8_t)ev[0].channel; /* the lowest channel comes first below */
+    uint8_t *p = want + QEV_BLOCK_HEADER;
+    for (unsigned k = 0; k < vwidth; k++)
+        for (size_t i = 0; i < n; i++)
+            *p++ = (uint8_t)(v[i] >> 8 * k);
+    for (unsigned k = 0; k < chwidth; k++)
+        for (size_t i = 0; i < n; i++)
+            *p++ = (uint8_t)(ch[i] >> 8 * k);
+    size_t len = qev_block_encode(ev, n, body, scratch, &info);
+    int same = len == (size_t)(p - want) && memcmp(body, want, len) == 0;
+    qev_event back[16];
+    char why[200];
+    long got = qev_block_decode(body, len, back, scratch, QEV_F_ALL, &info, why, sizeof why);
+    tap_ok(same && got == (long)n && same_events(back, ev, n), name);
+}
+
+static void test_block_edge_widths(void)
+{
+    char name[80];
+    for (unsigned w = 1; w <= 8; w++) {
+        /* the largest step of w bytes once the channel bit is folded in */
+        uint64_t step = w == 8 ? UINT64_MAX >> 1 : (UINT64_C(1) << (8 * w - 1)) - 1;
+        qev_event ev[3] = {{INT64_MIN + 7, 5, 0, 0, 0}, {0, 6, 0, 0, 0}, {0, 5, 0, 0, 0}};
+        ev[1].t = (int64_t)((uint64_t)ev[0].t + step);
+        ev[2].t = ev[1].t + 3;
+        uint64_t v[3] = {0, step << 1 | 1, 3 << 1};
+        uint8_t head[12] = {3, 0, 0, 0, 0, 1, (uint8_t)w};
+        snprintf(name, sizeof name, "a block with %u-byte steps has the layout of qev(5)", w);
+        expect_block(ev, 3, head, v, w, NULL, 0, name);
+    }
+    qev_event wide[2] = {{INT64_MIN, 1, 0, 0, 0}, {INT64_MAX, 2, 0, 0, 0}};
+    uint64_t v[2] = {0, UINT64_MAX}, ch[2] = {0, 1};
+    uint8_t column[12] = {2, 0, 0, 0, 0, 255, 8, 1};
+    expect_block(wide, 2, column, v, 8, ch, 1,
+                 "a step of 64 bits moves the channel to its own column");
+    qev_event back[3] = {{1000, 4, 0, 0, 0}, {990, 4, 0, 0, 0}, {1200, 4, 0, 0, 0}};
+    uint64_t z[3] = {0, 19, 420};
+    uint8_t zig[12] = {3, 0, 0, 0, 1, 0, 2};
+    expect_block(back, 3, zig, z, 2, NULL, 0, "steps backwards are stored zigzagged");
+}
+
+/* Every flags byte in a flags column: the decoder accepts exactly the valid
+ * ones, as qev_event_flags_valid says. */
+static void test_block_flags_rule(void)
+{
+    int agree = 1;
+    for (unsigned f = 0; f < 256; f++) {
+        qev_event ev[2] = {{0, 1, 0, 0, 0}, {5, 1, 0, (uint8_t)f, 0}};
+        uint8_t body[QEV_BLOCK_HEADER + 16];
+        uint64_t scratch[2];
+        qev_event back[2];
+        struct qev_block_info info;
+        char why[200];
+        size_t len = qev_block_encode(ev, 2, body, scratch, &info);
+        long got = qev_block_decode(body, len, back, scratch, QEV_F_ALL, &info, why, sizeof why);
+        int valid = qev_event_flags_valid((uint8_t)f);
+        agree &= valid ? got == 2 && info.flags_seen == f : got == QEV_ECORRUPT;
+    }
+    tap_ok(agree, "a block's flags are refused exactly when qev_event_flags_valid refuses them");
+}
+
 static void test_undeclared_field_refused(void)
 {
     qev_event e = {5, 1, 0, QEV_F_PIXEL, 3};
@@ -575,6 +648,8 @@ int main(void)
     test_extremes();
     test_identical_events();
     test_unused_fields_cost_nothing();
+    test_block_edge_widths();
+    test_block_flags_rule();
     test_undeclared_field_refused();
     test_every_cut_fails();
     test_damage();
