@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "qev_event is written and read as little-endian words"
@@ -82,28 +85,92 @@ static inline uint64_t signed_less(uint64_t a, uint64_t b)
     return d ^ ((a ^ b) & (d ^ a));
 }
 
+/* What the first pass gathers. */
+struct scan_acc {
+    uint64_t step_bits, backwards, differs;
+    unsigned ch_min, ch_max;
+};
+
+static inline void scan_event(struct scan_acc *a, const qev_event *ev, size_t i, uint64_t first)
+{
+    uint64_t t = (uint64_t)ev[i].t, prev = (uint64_t)ev[i - 1].t;
+    a->step_bits |= t - prev;
+    a->backwards |= signed_less(t, prev);
+    uint64_t w = event_word(&ev[i]);
+    unsigned c = (uint16_t)w;
+    a->ch_min = c < a->ch_min ? c : a->ch_min;
+    a->ch_max = c > a->ch_max ? c : a->ch_max;
+    a->differs |= w ^ first;
+}
+
+#if defined(__SSE2__)
+static inline uint64_t lane_or(__m128i x)
+{
+    return (uint64_t)_mm_cvtsi128_si64(x) | (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
+}
+
+/* Events 1 to n - 1 (or an even count of them) two at a time. SSE2 has no
+ * 64-bit or unsigned 16-bit compares: order is tested by signed_less, and
+ * channels are compared as signed 16-bit lanes with their top bit flipped;
+ * lanes 0 and 4 hold the channels, the other lanes are not read. */
+static size_t scan_pairs(const qev_event *ev, size_t n, struct scan_acc *a)
+{
+    const __m128i flip = _mm_set1_epi16((short)0x8000);
+    __m128i first = _mm_set1_epi64x((long long)event_word(&ev[0]));
+    __m128i prev = _mm_set1_epi64x(ev[0].t), zero = _mm_setzero_si128();
+    __m128i steps = zero, backwards = zero, differs = zero;
+    __m128i ch_min = _mm_xor_si128(first, flip), ch_max = ch_min;
+    size_t i = 1;
+    for (; i + 2 <= n; i += 2) {
+        __m128i e0 = _mm_loadu_si128((const __m128i *)&ev[i]);
+        __m128i e1 = _mm_loadu_si128((const __m128i *)&ev[i + 1]);
+        __m128i t = _mm_unpacklo_epi64(e0, e1), w = _mm_unpackhi_epi64(e0, e1);
+        __m128i p = _mm_castpd_si128(_mm_shuffle_pd(_mm_castsi128_pd(prev), _mm_castsi128_pd(t), 1));
+        __m128i d = _mm_sub_epi64(t, p);
+        steps = _mm_or_si128(steps, d);
+        __m128i less = _mm_xor_si128(d, _mm_and_si128(_mm_xor_si128(t, p), _mm_xor_si128(d, t)));
+        backwards = _mm_or_si128(backwards, less);
+        differs = _mm_or_si128(differs, _mm_xor_si128(w, first));
+        __m128i c = _mm_xor_si128(w, flip);
+        ch_min = _mm_min_epi16(ch_min, c);
+        ch_max = _mm_max_epi16(ch_max, c);
+        prev = t;
+    }
+    a->step_bits = lane_or(steps);
+    a->backwards = lane_or(backwards);
+    a->differs = lane_or(differs);
+    ch_min = _mm_xor_si128(ch_min, flip);
+    ch_max = _mm_xor_si128(ch_max, flip);
+    unsigned lo0 = (unsigned)_mm_extract_epi16(ch_min, 0), lo1 = (unsigned)_mm_extract_epi16(ch_min, 4);
+    unsigned hi0 = (unsigned)_mm_extract_epi16(ch_max, 0), hi1 = (unsigned)_mm_extract_epi16(ch_max, 4);
+    a->ch_min = lo0 < lo1 ? lo0 : lo1;
+    a->ch_max = hi0 > hi1 ? hi0 : hi1;
+    return i;
+}
+#else
+static size_t scan_pairs(const qev_event *ev, size_t n, struct scan_acc *a)
+{
+    (void)n;
+    a->step_bits = a->backwards = a->differs = 0;
+    a->ch_min = a->ch_max = ev[0].channel;
+    return 1;
+}
+#endif
+
 /* The common case first: one branch-free pass for order, gaps and channels,
  * and a check that kind, flags and aux never change. Rarer layouts get a
  * second pass. */
 static uint64_t scan_times_channels(const qev_event *ev, size_t n, struct block_scan *s)
 {
-    uint64_t step_bits = 0, backwards = 0, differs = 0, first = event_word(&ev[0]);
-    unsigned ch_min = ev[0].channel, ch_max = ev[0].channel;
-    for (size_t i = 1; i < n; i++) {
-        uint64_t t = (uint64_t)ev[i].t, prev = (uint64_t)ev[i - 1].t;
-        step_bits |= t - prev;
-        backwards |= signed_less(t, prev);
-        uint64_t w = event_word(&ev[i]);
-        unsigned c = (uint16_t)w;
-        ch_min = c < ch_min ? c : ch_min;
-        ch_max = c > ch_max ? c : ch_max;
-        differs |= w ^ first;
-    }
-    s->monotone = !(backwards >> 63);
-    s->step_bits = step_bits;
-    s->ch_min = ch_min;
-    s->ch_max = ch_max;
-    return differs >> 16;
+    struct scan_acc a;
+    uint64_t first = event_word(&ev[0]);
+    for (size_t i = scan_pairs(ev, n, &a); i < n; i++)
+        scan_event(&a, ev, i, first);
+    s->monotone = !(a.backwards >> 63);
+    s->step_bits = a.step_bits;
+    s->ch_min = a.ch_min;
+    s->ch_max = a.ch_max;
+    return a.differs >> 16;
 }
 
 static void scan_unsorted_times(const qev_event *ev, size_t n, struct block_scan *s)
@@ -212,7 +279,6 @@ static inline void extract_plane(const uint64_t *val, size_t n, unsigned k, uint
 }
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
 
 /* Eight registers of 16 bytes, named so that they stay in registers. */
 struct rows {
@@ -417,7 +483,6 @@ static inline uint64_t gather(const uint8_t *p, size_t n, size_t i, unsigned wid
 }
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
 
 static inline __m128i plane_load(const uint8_t *p, size_t n, unsigned k, unsigned width, size_t i)
 {
