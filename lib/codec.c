@@ -667,31 +667,29 @@ static void chunk_words(const uint8_t *planes, const struct block_layout *L, siz
     }
 }
 
-static void write_events(const struct block_layout *L, uint64_t *t, const uint64_t *v,
-                         const uint64_t *word, size_t m, qev_event *e)
+#if defined(__SSE2__)
+/* The times of two delta-coded events: within the pair the running sum is the
+ * first step, then both; the sum carries on as a broadcast. */
+static inline __m128i pair_times(__m128i *time, __m128i v, __m128i shift)
 {
-    unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
-    uint64_t time = *t;
-    if (L->tcode == TCODE_DELTA) {
-        for (size_t i = 0; i < m; i++) {
-            time += v[i] >> shift;
-            put_event(&e[i], time, word[i]);
-        }
-    } else {
-        for (size_t i = 0; i < m; i++) {
-            time += unzigzag(v[i] >> shift);
-            put_event(&e[i], time, word[i]);
-        }
-    }
-    *t = time;
+    __m128i d = _mm_srl_epi64(v, shift);
+    __m128i times = _mm_add_epi64(*time, _mm_add_epi64(d, _mm_slli_si128(d, 8)));
+    *time = _mm_unpackhi_epi64(times, times);
+    return times;
 }
 
-#if defined(__SSE2__)
-/* Two plain delta-coded events at a time: within a pair the running sum is
- * the first step, then both; the sum then carries as a broadcast. Returns how
- * many events it wrote. */
-static size_t write_plain_pairs(const struct block_layout *L, uint64_t *t, const uint64_t *v,
-                                size_t m, qev_event *e)
+static inline void put_pair(qev_event *e, __m128i times, __m128i words)
+{
+    _mm_storeu_si128((__m128i *)&e[0], _mm_unpacklo_epi64(times, words));
+    _mm_storeu_si128((__m128i *)&e[1], _mm_unpackhi_epi64(times, words));
+}
+
+static inline __m128i load2(const uint64_t *p) { return _mm_loadu_si128((const __m128i *)p); }
+
+/* Delta-coded events two at a time, their words given or (word NULL) built
+ * from the channel bits of v; returns how many it wrote. */
+static size_t write_pairs(const struct block_layout *L, uint64_t *t, const uint64_t *v,
+                          const uint64_t *word, size_t m, qev_event *e)
 {
     unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
     const __m128i count = _mm_cvtsi32_si128((int)shift);
@@ -703,27 +701,46 @@ static size_t write_plain_pairs(const struct block_layout *L, uint64_t *t, const
                                                      (uint64_t)(uint32_t)L->aux.base << 32));
     __m128i time = _mm_set1_epi64x((long long)*t);
     size_t i = 0;
-    for (; i + 2 <= m; i += 2) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(v + i));
-        __m128i d = _mm_srl_epi64(x, count);
-        __m128i times = _mm_add_epi64(time, _mm_add_epi64(d, _mm_slli_si128(d, 8)));
-        __m128i ch = _mm_and_si128(_mm_add_epi64(base, _mm_and_si128(x, mask)), low16);
-        __m128i words = _mm_or_si128(rest, ch);
-        _mm_storeu_si128((__m128i *)&e[i], _mm_unpacklo_epi64(times, words));
-        _mm_storeu_si128((__m128i *)&e[i + 1], _mm_unpackhi_epi64(times, words));
-        time = _mm_unpackhi_epi64(times, times);
+    if (word) {
+        for (; i + 2 <= m; i += 2)
+            put_pair(e + i, pair_times(&time, load2(v + i), count), load2(word + i));
+    } else {
+        for (; i + 2 <= m; i += 2) {
+            __m128i x = load2(v + i);
+            __m128i ch = _mm_and_si128(_mm_add_epi64(base, _mm_and_si128(x, mask)), low16);
+            put_pair(e + i, pair_times(&time, x, count), _mm_or_si128(rest, ch));
+        }
     }
     *t = (uint64_t)_mm_cvtsi128_si64(time);
     return i;
 }
 #else
-static size_t write_plain_pairs(const struct block_layout *L, uint64_t *t, const uint64_t *v,
-                                size_t m, qev_event *e)
+static size_t write_pairs(const struct block_layout *L, uint64_t *t, const uint64_t *v,
+                          const uint64_t *word, size_t m, qev_event *e)
 {
-    (void)L, (void)t, (void)v, (void)m, (void)e;
+    (void)L, (void)t, (void)v, (void)word, (void)m, (void)e;
     return 0;
 }
 #endif
+
+static void write_events(const struct block_layout *L, uint64_t *t, const uint64_t *v,
+                         const uint64_t *word, size_t m, qev_event *e)
+{
+    unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
+    uint64_t time = *t;
+    if (L->tcode == TCODE_DELTA) {
+        for (size_t i = write_pairs(L, &time, v, word, m, e); i < m; i++) {
+            time += v[i] >> shift;
+            put_event(&e[i], time, word[i]);
+        }
+    } else {
+        for (size_t i = 0; i < m; i++) {
+            time += unzigzag(v[i] >> shift);
+            put_event(&e[i], time, word[i]);
+        }
+    }
+    *t = time;
+}
 
 /* The common layout, every field but the channel constant: the words need no
  * buffer. */
@@ -737,8 +754,7 @@ static void write_plain_events(const struct block_layout *L, uint64_t *t, const 
                     (uint64_t)(uint32_t)L->aux.base << 32;
     uint64_t time = *t;
     if (L->tcode == TCODE_DELTA) {
-        size_t done = write_plain_pairs(L, &time, v, m, e);
-        for (size_t i = done; i < m; i++) {
+        for (size_t i = write_pairs(L, &time, v, NULL, m, e); i < m; i++) {
             time += v[i] >> shift;
             put_event(&e[i], time, rest | (uint16_t)(chb + (v[i] & mask)));
         }
