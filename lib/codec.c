@@ -18,7 +18,7 @@
 _Static_assert(sizeof(qev_event) == 16 && offsetof(qev_event, channel) == 8 &&
                    offsetof(qev_event, kind) == 10 && offsetof(qev_event, flags) == 11 &&
                    offsetof(qev_event, aux) == 12,
-               "decode_times writes events as two little-endian words");
+               "the codec reads and writes events as two little-endian words");
 
 enum { TCODE_DELTA = 0, TCODE_ZIGZAG = 1 };
 #define CBITS_COLUMN 255
@@ -77,8 +77,8 @@ static inline uint64_t event_word(const qev_event *e)
     return w;
 }
 
-/* The sign bit of the result is set when a < b as signed numbers. Plain
- * 64-bit arithmetic, so that the scan loop vectorises. */
+/* The sign bit of the result is set when a < b as signed numbers: plain
+ * 64-bit arithmetic, which SSE2 has and its compares do not. */
 static inline uint64_t signed_less(uint64_t a, uint64_t b)
 {
     uint64_t d = a - b;
@@ -298,7 +298,10 @@ static inline struct rows interleave_bytes(struct rows a)
     return o;
 }
 
-static inline __m128i load16(const uint64_t *p) { return _mm_loadu_si128((const __m128i *)p); }
+static inline __m128i load_pair(const uint64_t *p)
+{
+    return _mm_loadu_si128((const __m128i *)p);
+}
 
 static inline void store_plane(uint8_t *out, __m128i plane)
 {
@@ -307,8 +310,9 @@ static inline void store_plane(uint8_t *out, __m128i plane)
 
 static inline void planes16(const uint64_t *val, unsigned width, uint8_t *out, size_t stride)
 {
-    struct rows a = {load16(val), load16(val + 2), load16(val + 4), load16(val + 6),
-                     load16(val + 8), load16(val + 10), load16(val + 12), load16(val + 14)};
+    struct rows a = {load_pair(val), load_pair(val + 2), load_pair(val + 4),
+                     load_pair(val + 6), load_pair(val + 8), load_pair(val + 10),
+                     load_pair(val + 12), load_pair(val + 14)};
     a = interleave_bytes(interleave_bytes(interleave_bytes(interleave_bytes(a))));
     const __m128i plane[8] = {a.r0, a.r1, a.r2, a.r3, a.r4, a.r5, a.r6, a.r7};
     switch (width) {
@@ -323,15 +327,14 @@ static inline void planes16(const uint64_t *val, unsigned width, uint8_t *out, s
     default: break;
     }
 }
-#define PLANES_BLOCK 16
 #else
 static inline void planes16(const uint64_t *val, unsigned width, uint8_t *out, size_t stride)
 {
     for (unsigned k = 0; k < width; k++)
         extract_plane(val, 16, k, out + k * stride);
 }
-#define PLANES_BLOCK 16
 #endif
+#define PLANES_BLOCK 16
 
 /* Writes byte k of each of m values at out + k * stride. */
 static inline void planes_width(const uint64_t *val, size_t m, unsigned width, uint8_t *out,
@@ -603,6 +606,13 @@ static inline void put_event(qev_event *e, uint64_t t, uint64_t rest)
  * steps writes whole events, so the event array is written once. */
 enum { DECODE_CHUNK = 256 };
 
+/* The bases of kind, flags and aux in their places in the second word. */
+static inline uint64_t base_word(const struct block_layout *L)
+{
+    return (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
+           (uint64_t)(uint32_t)L->aux.base << 32;
+}
+
 /* The flags the events use, and whether some event's flags are not valid:
  * the rule of qev_event_flags_valid (no unknown bit, at most one meaning of
  * aux), in arithmetic that vectorises. */
@@ -623,8 +633,7 @@ static void words_from_steps(const struct block_layout *L, const uint64_t *v, si
 {
     unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
     uint64_t mask = (UINT64_C(1) << shift) - 1, chb = L->ch.base;
-    uint64_t rest = (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
-                    (uint64_t)(uint32_t)L->aux.base << 32;
+    uint64_t rest = base_word(L);
     for (size_t i = 0; i < m; i++)
         word[i] = rest | ((chb + (v[i] & mask)) & 0xFFFF);
 }
@@ -684,8 +693,6 @@ static inline void put_pair(qev_event *e, __m128i times, __m128i words)
     _mm_storeu_si128((__m128i *)&e[1], _mm_unpackhi_epi64(times, words));
 }
 
-static inline __m128i load2(const uint64_t *p) { return _mm_loadu_si128((const __m128i *)p); }
-
 /* Delta-coded events two at a time, their words given or (word NULL) built
  * from the channel bits of v; returns how many it wrote. */
 static size_t write_pairs(const struct block_layout *L, uint64_t *t, const uint64_t *v,
@@ -696,17 +703,15 @@ static size_t write_pairs(const struct block_layout *L, uint64_t *t, const uint6
     const __m128i mask = _mm_set1_epi64x((long long)((UINT64_C(1) << shift) - 1));
     const __m128i base = _mm_set1_epi64x((long long)(uint16_t)L->ch.base);
     const __m128i low16 = _mm_set1_epi64x(0xFFFF);
-    const __m128i rest = _mm_set1_epi64x((long long)((uint64_t)(uint8_t)L->kind.base << 16 |
-                                                     (uint64_t)(uint8_t)L->flags.base << 24 |
-                                                     (uint64_t)(uint32_t)L->aux.base << 32));
+    const __m128i rest = _mm_set1_epi64x((long long)base_word(L));
     __m128i time = _mm_set1_epi64x((long long)*t);
     size_t i = 0;
     if (word) {
         for (; i + 2 <= m; i += 2)
-            put_pair(e + i, pair_times(&time, load2(v + i), count), load2(word + i));
+            put_pair(e + i, pair_times(&time, load_pair(v + i), count), load_pair(word + i));
     } else {
         for (; i + 2 <= m; i += 2) {
-            __m128i x = load2(v + i);
+            __m128i x = load_pair(v + i);
             __m128i ch = _mm_and_si128(_mm_add_epi64(base, _mm_and_si128(x, mask)), low16);
             put_pair(e + i, pair_times(&time, x, count), _mm_or_si128(rest, ch));
         }
@@ -750,8 +755,7 @@ static void write_plain_events(const struct block_layout *L, uint64_t *t, const 
     unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
     uint64_t mask = (UINT64_C(1) << shift) - 1;
     uint16_t chb = (uint16_t)L->ch.base;
-    uint64_t rest = (uint64_t)(uint8_t)L->kind.base << 16 | (uint64_t)(uint8_t)L->flags.base << 24 |
-                    (uint64_t)(uint32_t)L->aux.base << 32;
+    uint64_t rest = base_word(L);
     uint64_t time = *t;
     if (L->tcode == TCODE_DELTA) {
         for (size_t i = write_pairs(L, &time, v, NULL, m, e); i < m; i++) {
