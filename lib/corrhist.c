@@ -71,9 +71,13 @@ int qev_hist_partial_check(const qev_partial *p, char *why, size_t cap)
     qev_partial_get(p, "singles_a", &na);
     qev_partial_get(p, "singles_b", &nb);
     int64_t half = qev_partial_get1(p, "half_bins", -1), bin = qev_partial_get1(p, "bin_ps", 0);
-    if (npairs2 == 0 || npairs2 % 2 || na != npairs2 / 2 || nb != na || half < 0 ||
-        half > QEV_CORR_MAX_HALF_BINS || bin <= 0) {
+    if (npairs2 == 0 || npairs2 % 2 || na != npairs2 / 2 || nb != na || half < 0 || bin <= 0) {
         snprintf(why, cap, "the histogram's pairs, singles or bins do not fit");
+        return QEV_EFORMAT;
+    }
+    if (half > QEV_CORR_MAX_HALF_BINS) {
+        snprintf(why, cap, "the histogram claims %" PRId64 " bins on each side of zero, more "
+                 "than the %" PRId64 " a histogram may have", half, QEV_CORR_MAX_HALF_BINS);
         return QEV_EFORMAT;
     }
     for (size_t i = 0; i < na; i++) {
