@@ -30,3 +30,23 @@ find_numpy() {
     done
     return 1
 }
+
+# Writes raw16 records to $1, one "TIME CHANNEL [KIND FLAGS AUX]" line on stdin
+# per record (missing fields are 0).
+raw16_file() {
+    python3 -c '
+import struct, sys
+b = []
+for line in sys.stdin:
+    f = [int(x, 0) for x in line.split()]
+    if f:
+        b.append(struct.pack("<qHBBI", *(f + [0] * (5 - len(f)))))
+open(sys.argv[1], "wb").write(b"".join(b))
+' "$1"
+}
+
+# Runs the file's python reference, $BATS_FILE_TMPDIR/ref.py, with numpy.
+ref() {
+    [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
+    "$NPY" "$BATS_FILE_TMPDIR/ref.py" "$@"
+}

@@ -163,25 +163,6 @@ if __name__ == "__main__":
 EOF
 }
 
-ref() {
-    [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
-    "$NPY" "$BATS_FILE_TMPDIR/ref.py" "$@"
-}
-
-# Writes raw16 records to $1, one "TIME CHANNEL [KIND FLAGS AUX]" line on stdin
-# per record.
-raw16_file() {
-    python3 -c '
-import struct, sys
-b = []
-for line in sys.stdin:
-    f = [int(x, 0) for x in line.split()]
-    if f:
-        b.append(struct.pack("<qHBBI", *(f + [0] * (5 - len(f)))))
-open(sys.argv[1], "wb").write(b"".join(b))
-' "$1"
-}
-
 # The pair, tau and counts columns of a qcorr hist TSV.
 counts_of() {
     grep -v '^#' "$1" | tail -n +2 | cut -f1-3

@@ -146,25 +146,6 @@ if __name__ == "__main__":
 EOF
 }
 
-ref() {
-    [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
-    "$NPY" "$BATS_FILE_TMPDIR/ref.py" "$@"
-}
-
-# Writes raw16 records to $1, one "TIME CHANNEL [KIND FLAGS AUX]" line on stdin
-# per record.
-raw16_file() {
-    python3 -c '
-import struct, sys
-b = []
-for line in sys.stdin:
-    f = [int(x, 0) for x in line.split()]
-    if f:
-        b.append(struct.pack("<qHBBI", *(f + [0] * (5 - len(f)))))
-open(sys.argv[1], "wb").write(b"".join(b))
-' "$1"
-}
-
 # Raw records on stdin to QEV file $1.
 qev_of() {
     raw16_file "$1.raw"

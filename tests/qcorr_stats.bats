@@ -117,26 +117,9 @@ if __name__ == "__main__":
 EOF
 }
 
-ref() {
-    [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
-    "$NPY" "$BATS_FILE_TMPDIR/ref.py" "$@"
-}
-
 npy() {
     [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
     "$NPY" "$@"
-}
-
-raw16_file() {
-    python3 -c '
-import struct, sys
-b = []
-for line in sys.stdin:
-    f = [int(x, 0) for x in line.split()]
-    if f:
-        b.append(struct.pack("<qHBBI", *(f + [0] * (5 - len(f)))))
-open(sys.argv[1], "wb").write(b"".join(b))
-' "$1"
 }
 
 assert_same_file() {

@@ -30,20 +30,6 @@ open(out, "wb").write(b)
 ' "$@"
 }
 
-# Writes raw16 records to $1, one "TIME CHANNEL KIND FLAGS AUX" line on stdin
-# per record.
-raw16_file() {
-    python3 -c '
-import struct, sys
-b = b""
-for line in sys.stdin:
-    f = line.split()
-    if f:
-        b += struct.pack("<qHBBI", *[int(x, 0) for x in f])
-open(sys.argv[1], "wb").write(b)
-' "$1"
-}
-
 closing_meta() {
     qcat -H "$1" | sed -n '/^# closing metadata/,$p'
 }
