@@ -50,3 +50,13 @@ ref() {
     [ -n "$NPY" ] || fail "python3 with numpy is missing: make deps-test installs it"
     "$NPY" "$BATS_FILE_TMPDIR/ref.py" "$@"
 }
+
+# The closing metadata (trailer) lines of the QEV stream $1.
+closing_meta() {
+    qcat -H "$1" | sed -n '/^# closing metadata/,$p'
+}
+
+# The value of key $2 in the first segment header of $1.
+meta_value() {
+    qcat -H "$1" | sed -n "s/^$2=//p" | head -n 1
+}

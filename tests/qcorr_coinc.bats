@@ -160,10 +160,6 @@ result_of() {
     qcat -H "$1" | sed -n '/^# closing metadata/,$p' | grep '^coincidence_'
 }
 
-meta_value() {
-    qcat -H "$1" | sed -n "s/^$2=//p" | head -n 1
-}
-
 assert_same_file() {
     cmp -s "$1" "$2" || fail "$1 and $2 differ: $(diff "$1" "$2" | head -n 10)"
 }

@@ -32,16 +32,6 @@ open(sys.argv[1], "wb").write(struct.pack("<%dI" % len(words), *words))
 ' "$1"
 }
 
-# The closing metadata (trailer) lines of the QEV stream $1.
-closing_meta() {
-    qcat -H "$1" | sed -n '/^# closing metadata/,$p'
-}
-
-# The value of key $2 in the first segment header of $1.
-meta_value() {
-    qcat -H "$1" | sed -n "s/^$2=//p" | head -n 1
-}
-
 # The synthetic file of most tests: clock 10 x 0.1 ns, so 1000 ps a tick.
 # record                                   macro-time        event
 #  1 photon MT=5 ADC=4000 ROUT=0           5                 t=5000 ch1 micro 95

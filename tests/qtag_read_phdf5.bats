@@ -40,10 +40,6 @@ h5py_run() {
     "$H5PY" "$@"
 }
 
-meta_value() {
-    qcat -H "$1" | sed -n "s/^$2=//p" | head -n 1
-}
-
 # Asserts the last run (of qtag-read -o out.qev) failed with exit 1, left no
 # output, and said exactly one line on stderr that starts with the tool's
 # name, without an HDF5 error-stack dump.

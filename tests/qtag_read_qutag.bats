@@ -29,14 +29,6 @@ open(sys.argv[1], "wb").write(b)
 ' "$1"
 }
 
-closing_meta() {
-    qcat -H "$1" | sed -n '/^# closing metadata/,$p'
-}
-
-meta_value() {
-    qcat -H "$1" | sed -n "s/^$2=//p" | head -n 1
-}
-
 # Records of the main test file, in file order, and what each must become.
 #   1000 ch 1        photon
 #    900 ch 2        photon, earlier than the record before: kept here

@@ -30,14 +30,6 @@ open(out, "wb").write(b)
 ' "$@"
 }
 
-closing_meta() {
-    qcat -H "$1" | sed -n '/^# closing metadata/,$p'
-}
-
-meta_value() {
-    qcat -H "$1" | sed -n "s/^$2=//p" | head -n 1
-}
-
 assert_same_file() {
     cmp -s "$1" "$2" || fail "$1 and $2 differ: $(cmp "$1" "$2" 2>&1 | head -n 3)"
 }
