@@ -154,35 +154,26 @@ static void hadamard_apply(qev_recon_op *op, const double *x, double *y)
  * compiler may vectorise; the sum is the same on every run. */
 #define LANES 8
 
-static double dot_bytes(const uint8_t *p, const double *x, size_t n)
-{
-    double acc[LANES] = {0};
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (size_t k = 0; k < LANES; k++)
-            acc[k] += (double)p[i + k] * x[i + k];
-    double s = 0;
-    for (; i < n; i++)
-        s += (double)p[i] * x[i];
-    for (size_t k = 0; k < LANES; k++)
-        s += acc[k];
-    return s;
-}
+/* One dot product per pattern element type: the patterns stay in their
+ * stored width, and the loop is the same. */
+#define DEFINE_DOT(name, type)                                                              \
+    static double name(const type *p, const double *x, size_t n)                            \
+    {                                                                                       \
+        double acc[LANES] = {0};                                                            \
+        size_t i = 0;                                                                       \
+        for (; i + LANES <= n; i += LANES)                                                  \
+            for (size_t k = 0; k < LANES; k++)                                              \
+                acc[k] += (double)p[i + k] * x[i + k];                                      \
+        double s = 0;                                                                       \
+        for (; i < n; i++)                                                                  \
+            s += (double)p[i] * x[i];                                                       \
+        for (size_t k = 0; k < LANES; k++)                                                  \
+            s += acc[k];                                                                    \
+        return s;                                                                           \
+    }
 
-static double dot_floats(const float *p, const double *x, size_t n)
-{
-    double acc[LANES] = {0};
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (size_t k = 0; k < LANES; k++)
-            acc[k] += (double)p[i + k] * x[i + k];
-    double s = 0;
-    for (; i < n; i++)
-        s += (double)p[i] * x[i];
-    for (size_t k = 0; k < LANES; k++)
-        s += acc[k];
-    return s;
-}
+DEFINE_DOT(dot_bytes, uint8_t)
+DEFINE_DOT(dot_floats, float)
 
 static void binary_apply(const qev_recon_op *op, const double *x, double *y)
 {
