@@ -168,34 +168,57 @@ static int make_room(qev_correlator *c, size_t n)
     return QEV_OK;
 }
 
-/* Owned events per slot, and the first and last owned time, of the events
- * appended from index `from` on. Four interleaved tallies keep consecutive
+/* How many of n slots are this one: a loop gcc vectorises, cheaper than a
+ * tally per event while there are few slots. */
+static uint64_t count_slot(const uint8_t *ws, size_t n, uint8_t slot)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ws[i] == slot;
+    return total;
+}
+
+/* The same for a correlator that owns only a time span. */
+static void count_owned_singles(qev_correlator *c, size_t from)
+{
+    for (size_t i = from; i < c->wlen; i++) {
+        if (!owned(c, c->wt[i]))
+            continue;
+        c->singles[c->ws[i]]++;
+        c->first_owned = c->wt[i] < c->first_owned ? c->wt[i] : c->first_owned;
+        c->last_owned = c->wt[i];
+    }
+}
+
+/* Events per slot, and the first and last time, of the events appended from
+ * index `from` on. With many slots, four interleaved tallies keep consecutive
  * increments of one slot from waiting on each other. */
 static void count_singles(qev_correlator *c, size_t from)
 {
-    uint64_t tally[4][MAX_SLOTS + 1] = {{0}};
-    size_t i = from;
-    if (c->owns_all) {
-        for (; i + 4 <= c->wlen; i += 4)
-            for (int k = 0; k < 4; k++)
-                tally[k][c->ws[i + (size_t)k]]++;
-        for (; i < c->wlen; i++)
-            tally[0][c->ws[i]]++;
-        if (from < c->wlen) {
-            c->first_owned = c->wt[from] < c->first_owned ? c->wt[from] : c->first_owned;
-            c->last_owned = c->wt[c->wlen - 1];
-        }
-    } else {
-        for (; i < c->wlen; i++) {
-            if (!owned(c, c->wt[i]))
-                continue;
-            tally[0][c->ws[i]]++;
-            c->first_owned = c->wt[i] < c->first_owned ? c->wt[i] : c->first_owned;
-            c->last_owned = c->wt[i];
-        }
+    if (!c->owns_all) {
+        count_owned_singles(c, from);
+        return;
     }
-    for (size_t slot = 1; slot <= c->nslots; slot++)
-        c->singles[slot] += tally[0][slot] + tally[1][slot] + tally[2][slot] + tally[3][slot];
+    size_t n = c->wlen - from;
+    const uint8_t *ws = c->ws + from;
+    if (c->nslots <= 4) {
+        for (size_t slot = 1; slot <= c->nslots; slot++)
+            c->singles[slot] += count_slot(ws, n, (uint8_t)slot);
+    } else {
+        uint64_t tally[4][MAX_SLOTS + 1] = {{0}};
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4)
+            for (int k = 0; k < 4; k++)
+                tally[k][ws[i + (size_t)k]]++;
+        for (; i < n; i++)
+            tally[0][ws[i]]++;
+        for (size_t slot = 1; slot <= c->nslots; slot++)
+            c->singles[slot] += tally[0][slot] + tally[1][slot] + tally[2][slot] + tally[3][slot];
+    }
+    if (n > 0) {
+        c->first_owned = c->wt[from] < c->first_owned ? c->wt[from] : c->first_owned;
+        c->last_owned = c->wt[c->wlen - 1];
+    }
 }
 
 /* Copies the events of correlated channels, checking the order of all. */
