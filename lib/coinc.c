@@ -215,7 +215,10 @@ static void take_in_order(qev_coinc *c, const qev_event *ev, size_t n)
     uint64_t half = (uint64_t)(c->o.window / 2);
     int64_t tail_t = c->tail_t;
     int tail_alone = c->tail_alone, may_drop = c->o.min_fold > 1;
-    size_t len = c->len, head = c->head, ignored = 0, dropped = 0;
+    /* the last pending event may give way only if it is not used up yet; a
+     * flag, not a comparison with len, keeps len's chain one addition long */
+    int tail_open = c->len > c->head;
+    size_t len = c->len, ignored = 0, dropped = 0;
     for (size_t i = 0; i < n; i++) {
         if (!takes_part(c, &ev[i])) {
             ignored++;
@@ -223,8 +226,10 @@ static void take_in_order(qev_coinc *c, const qev_event *ev, size_t n)
         }
         int64_t t = ev[i].t - c->max_delay;
         int far = (uint64_t)t - (uint64_t)tail_t > half; /* t >= tail_t: a distance */
-        size_t at = len - (size_t)(len > head && tail_alone && far && may_drop);
-        dropped += len - at;
+        size_t drop = (size_t)(tail_open & tail_alone & far & may_drop);
+        size_t at = len - drop;
+        dropped += drop;
+        tail_open = 1;
         c->pending[at] = ev[i]; /* built in place: a copy on the stack stalls the store */
         c->pending[at].t = t;
         tail_t = t;
