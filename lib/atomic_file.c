@@ -14,24 +14,40 @@ static int fail_errno(char *why, size_t cap, int status, const char *what, int e
     return qev_why(why, cap, status, "%s: %s", what, strerror(err));
 }
 
-int qev_atomic_open(qev_atomic_file *a, const char *path, char *why, size_t why_cap)
+char *qev_temp_name(const char *path)
 {
     static const char suffix[] = ".tmp.XXXXXX";
-    *a = (qev_atomic_file){NULL, malloc(strlen(path) + sizeof suffix), path};
+    char *name = malloc(strlen(path) + sizeof suffix);
+    if (name) {
+        strcpy(name, path);
+        strcat(name, suffix);
+    }
+    return name;
+}
+
+int qev_temp_create(char *name)
+{
+    int fd = mkstemp(name);
+    if (fd < 0)
+        return -1;
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask); /* mkstemp's 0600 would hide the file from the group */
+    return fd;
+}
+
+int qev_atomic_open(qev_atomic_file *a, const char *path, char *why, size_t why_cap)
+{
+    *a = (qev_atomic_file){NULL, qev_temp_name(path), path};
     if (!a->temp)
         return fail_errno(why, why_cap, QEV_ENOMEM, "out of memory", ENOMEM);
-    strcpy(a->temp, path);
-    strcat(a->temp, suffix);
-    int fd = mkstemp(a->temp);
+    int fd = qev_temp_create(a->temp);
     if (fd < 0) {
         int err = errno;
         free(a->temp);
         a->temp = NULL;
         return fail_errno(why, why_cap, QEV_EIO, "cannot create", err);
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask); /* mkstemp's 0600 would hide the file from the group */
     a->f = fdopen(fd, "wb");
     if (!a->f) {
         int err = errno;

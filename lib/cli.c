@@ -1,5 +1,6 @@
 /* The command-line plumbing: messages, exits, numbers, inputs and outputs. */
 #include "cli.h"
+#include "atomic_file.h"
 #include "partial.h"
 #include "units.h"
 
@@ -331,13 +332,6 @@ void cli_reader_close(qev_reader *r)
 
 /* ---- outputs ---- */
 
-static mode_t current_umask(void)
-{
-    mode_t m = umask(0);
-    umask(m);
-    return m;
-}
-
 static void catch_fatal_signals(void)
 {
     struct sigaction sa;
@@ -366,20 +360,17 @@ int cli_output_fd(const char *path, int binary)
             cli_usage_error("refusing to write binary data to a terminal");
         return out_fd;
     }
-    size_t len = strlen(path);
-    out_temp = malloc(len + 16);
+    out_temp = qev_temp_name(path);
     out_final = strdup(path);
     if (!out_temp || !out_final)
         cli_die(path, "out of memory");
-    snprintf(out_temp, len + 16, "%s.tmp.XXXXXX", path);
     catch_fatal_signals();
-    out_fd = mkstemp(out_temp);
+    out_fd = qev_temp_create(out_temp);
     if (out_fd < 0) {
         free(out_temp);
         out_temp = NULL;
         cli_die(path, "cannot create: %s", strerror(errno));
     }
-    fchmod(out_fd, 0666 & ~current_umask());
     return out_fd;
 }
 
