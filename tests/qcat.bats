@@ -550,6 +550,14 @@ EOF
     assert_output "$(awk -F'\t' 'NR > 1 && $2 == 1' "$BATS_FILE_TMPDIR/a.txt" | wc -l)"
 }
 
+@test "-o and side outputs get the mode a plain create gives under the umask, not 0600" {
+    (umask 022 && qcat -C 1 -o a.qev "$BATS_FILE_TMPDIR/a.qev")
+    (umask 002 && qcat -C 1 -o b.qev "$BATS_FILE_TMPDIR/a.qev")
+    (umask 027 && qsim spdc -d 1ms --truth t.json -o c.qev)
+    assert_equal "$(stat -c %a a.qev) $(stat -c %a b.qev) $(stat -c %a c.qev) $(stat -c %a t.json)" \
+        "644 664 640 640"
+}
+
 @test "-o on failure: no file, no temporary" {
     mkdir o
     run --separate-stderr qcat -o o/out.qev "$BATS_FILE_TMPDIR/garbage.bin"
