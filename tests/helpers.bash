@@ -5,6 +5,7 @@ load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 
 : "${QPIPE_TOP:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+export QPIPE_TOP # the python references import tests/tools from it
 : "${QPIPE_BIN:=$QPIPE_TOP/build/bin}"
 PATH="$QPIPE_BIN:$PATH"
 REALDATA="${QPIPE_REALDATA:-$QPIPE_TOP/../shared/realdata}"

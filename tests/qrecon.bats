@@ -21,6 +21,7 @@ write_qr() {
 """Reference computations for qrecon's tests, from the definitions."""
 import json
 import math
+import os
 import re
 import struct
 import sys
@@ -28,20 +29,8 @@ import zlib
 
 import numpy as np
 
-
-def read_pfm(path):
-    """A grey PFM as a 2-D array, top row first."""
-    d = open(path, "rb").read()
-    m = re.match(rb"Pf\s+(\d+)\s+(\d+)\s+(\S+)\s", d)
-    w, h, scale = int(m.group(1)), int(m.group(2)), float(m.group(3))
-    a = np.frombuffer(d[m.end():], dtype="<f4" if scale < 0 else ">f4", count=w * h)
-    return a.reshape(h, w)[::-1].astype(np.float64)
-
-
-def write_pfm(path, a):
-    with open(path, "wb") as f:
-        f.write(b"Pf\n%d %d\n-1.0\n" % (a.shape[1], a.shape[0]))
-        f.write(np.ascontiguousarray(a[::-1], dtype="<f4").tobytes())
+sys.path.insert(0, os.path.join(os.environ["QPIPE_TOP"], "tests", "tools"))
+from pfm import read_pfm, write_pfm
 
 
 def pgm_frames(data):

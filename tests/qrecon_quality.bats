@@ -20,18 +20,13 @@ write_metrics() {
     cat >"$1" <<'EOF'
 """Scores of reconstructions against the truth, from their definitions."""
 import math
-import re
+import os
 import sys
 
 import numpy as np
 
-
-def read_pfm(path):
-    d = open(path, "rb").read()
-    m = re.match(rb"Pf\s+(\d+)\s+(\d+)\s+(\S+)\s", d)
-    w, h, scale = int(m.group(1)), int(m.group(2)), float(m.group(3))
-    a = np.frombuffer(d[m.end():], dtype="<f4" if scale < 0 else ">f4", count=w * h)
-    return a.reshape(h, w)[::-1].astype(np.float64)
+sys.path.insert(0, os.path.join(os.environ["QPIPE_TOP"], "tests", "tools"))
+from pfm import read_pfm
 
 
 def psnr(x, t):
