@@ -11,29 +11,11 @@
 #include <time.h>
 
 #include "phantom.h"
+#include "timing.h"
 #include "qev.h"
 #include "recon.h"
 #include "recon_herald.h"
 #include "rng.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* Split buckets of the phantom, 1e6 photons per measurement fully lit, with
  * Gaussian noise of the Poisson variance. */

@@ -12,21 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "timing.h"
 #include "image.h"
 #include "ssim.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static uint64_t next(uint64_t *s)
 {
@@ -94,9 +82,8 @@ int main(int argc, char **argv)
         }
         t[i] = now() - t0;
     }
-    qsort(t, (size_t)runs, sizeof t[0], cmp_double);
     printf("%s %zux%zu: %.6f s (median of %d), ssim %.12f\n", qev_ssim_variant_name(o.variant),
-           w, h, t[runs / 2], runs, r.ssim);
+           w, h, median(t, runs), runs, r.ssim);
     qev_image_free(&a);
     qev_image_free(&b);
     return 0;

@@ -1,0 +1,29 @@
+/* Wall-clock timing for the benchmarks: a monotonic clock and the median of
+ * repeated runs. */
+#ifndef QPIPE_BENCH_TIMING_H
+#define QPIPE_BENCH_TIMING_H
+
+#include <stdlib.h>
+#include <time.h>
+
+static inline double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static inline int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts v. */
+static inline double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#endif
