@@ -20,11 +20,13 @@ need_realdata() {
     [ -d "$REALDATA" ] || skip "real vendor files not present at $REALDATA"
 }
 
-# A python3 that has numpy (pyenv's python may not see Debian's).
-find_numpy() {
-    local p
+# A python3 that has the modules named, numpy by default (pyenv's python may
+# not see Debian's).
+find_python() {
+    local p modules
+    modules=$(IFS=,; echo "${*:-numpy}")
     for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import numpy' 2>/dev/null; then
+        if command -v "$p" >/dev/null 2>&1 && "$p" -c "import $modules" 2>/dev/null; then
             echo "$p"
             return 0
         fi

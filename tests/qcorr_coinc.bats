@@ -178,7 +178,7 @@ check_coinc() {
 }
 
 setup_file() {
-    NPY=$(find_numpy) || NPY=
+    NPY=$(find_python numpy) || NPY=
     export NPY
     local d=$BATS_FILE_TMPDIR
     write_ref "$d/ref.py"

@@ -281,7 +281,7 @@ assert_same_file() {
 }
 
 setup_file() {
-    NPY=$(find_numpy) || NPY=
+    NPY=$(find_python numpy) || NPY=
     export NPY
     local d=$BATS_FILE_TMPDIR
     write_qr "$d/qr.py"

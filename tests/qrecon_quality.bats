@@ -84,7 +84,7 @@ rising() {
 }
 
 setup_file() {
-    NPY=$(find_numpy) || NPY=
+    NPY=$(find_python numpy) || NPY=
     export NPY
     write_metrics "$BATS_FILE_TMPDIR/metrics.py"
 }

@@ -15,20 +15,8 @@ load helpers
 
 # ---- helpers ----
 
-# A python3 that has h5py and numpy (pyenv's python may not see Debian's).
-find_h5python() {
-    local p
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import h5py, numpy' 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
 setup_file() {
-    H5PY=$(find_h5python) || H5PY=
+    H5PY=$(find_python h5py numpy) || H5PY=
     export H5PY
     local d=$BATS_FILE_TMPDIR
     qsim poisson -r 1M,500k,250k -n 2e5 -s 7 -o "$d/sim.qev"
