@@ -451,6 +451,20 @@ setup_file() {
     done
 }
 
+@test "singles of each pair, with 2 and with 6 correlated channels, equal counts from qcat's text" {
+    qsim poisson -r 200k -c 6 -n 300000 -o six.qev
+    qcat six.qev | awk -F'\t' 'NR > 1 { n[$2]++ } END { for (c in n) print c, n[c] }' | sort -n >want
+    [ "$(wc -l <want)" -eq 6 ] || fail "the stream does not have 6 channels: $(cat want)"
+    local pairs
+    for pairs in "-p 1:2" "-p 1:2 -p 3:4 -p 6:5"; do
+        # shellcheck disable=SC2086 # the pairs are separate options
+        qcorr hist $pairs -b 1ns -r 10ns --json -o q.json six.qev
+        jq -r '.pairs[] | "\(.a) \(.singles_a)", "\(.b) \(.singles_b)"' q.json | sort -n >got
+        [ -s got ] || fail "no singles in the JSON"
+        [ -z "$(comm -23 got want)" ] || fail "singles differ: $(comm -23 got want)"
+    done
+}
+
 @test "ties within and across channels, across blocks: equal the O(n^2) and binary-search references" {
     local d=$BATS_FILE_TMPDIR spec b r K
     [ -f "$d/small.qev" ] || fail "python3 with numpy is missing"
