@@ -680,7 +680,7 @@ static void run_coinc(struct corr_opts *o, const char *path)
     const qev_event *ev;
     long n;
     while ((n = qev_read(r, &ev)) >= 0) {
-        if (qev_coinc_add(c, ev, (size_t)n, write_events, s) == QEV_EINVAL)
+        if (qev_coinc_add(c, ev, (size_t)n, qev_read_sorted(r), write_events, s) == QEV_EINVAL)
             die_disorder(r, qev_coinc_disorder_at(c));
         cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
     }

@@ -458,12 +458,24 @@ static uint8_t *put_columns(const qev_event *ev, size_t n, const struct block_la
     return out + per_event * n;
 }
 
+/* Delta-coded steps are unsigned, so the events are in time order unless
+ * their running sum could pass INT64_MAX: n steps, each below 2^bits. */
+static uint8_t steps_keep_order(const struct block_layout *L)
+{
+    if (L->tcode != TCODE_DELTA || L->grid)
+        return 0;
+    unsigned shift = L->cbits == CBITS_COLUMN ? 0 : L->cbits;
+    unsigned bits = 8u * L->v.width > shift ? 8u * L->v.width - shift : 0;
+    unsigned __int128 reach = (((unsigned __int128)1 << bits) - 1) * L->n;
+    return (__int128)L->t_first + (__int128)reach <= INT64_MAX;
+}
+
 size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
                         struct qev_block_info *info)
 {
     (void)scratch;
     struct block_scan s;
-    struct block_layout L;
+    struct block_layout L = {0};
     scan_block(ev, n, &s);
     choose_layout(ev, n, &s, &L);
     put_layout(body, &L);
@@ -472,6 +484,7 @@ size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *
     info->tmin = s.tmin;
     info->tmax = s.tmax;
     info->flags_seen = s.flags_or;
+    info->sorted = steps_keep_order(&L);
     return (size_t)(out - body);
 }
 
@@ -837,6 +850,7 @@ long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *
     if (rc != QEV_OK)
         return rc;
     info->n = L.n;
+    info->sorted = steps_keep_order(&L);
     if (L.grid)
         qev_grid_apply(ev, L.n, p, L.res_width, p + (size_t)L.res_width * L.n, scratch, info);
     else

@@ -205,6 +205,18 @@ static int takes_part(const qev_coinc *c, const qev_event *e)
     return c->o.takes_part[e->channel] && (!c->o.photons_only || e->kind == QEV_PHOTON);
 }
 
+/* From ev[i] on, the events that take part and each lie beyond half the
+ * window from the one before (from prev_t, uncorrected, for the first): each
+ * pushes out the one before it. Returns where the run ends. A plain loop,
+ * because at common rates and windows nearly every event is in such a run. */
+static size_t lone_run(const qev_coinc *c, const qev_event *ev, size_t i, size_t n,
+                       int64_t prev_t, uint64_t half)
+{
+    while (i < n && takes_part(c, &ev[i]) && (uint64_t)ev[i].t - (uint64_t)prev_t > half)
+        prev_t = ev[i++].t;
+    return i;
+}
+
 /* One delay for all: the corrected events stay in order and go straight to
  * the pending list. The last pending event gives way when it lies beyond half
  * the window from both neighbours: it could only be dropped, and leaving it
@@ -220,6 +232,16 @@ static void take_in_order(qev_coinc *c, const qev_event *ev, size_t n)
     int tail_open = c->len > c->head;
     size_t len = c->len, ignored = 0, dropped = 0;
     for (size_t i = 0; i < n; i++) {
+        if (tail_open & tail_alone & may_drop) {
+            size_t end = lone_run(c, ev, i, n, tail_t + c->max_delay, half);
+            if (end > i) {
+                dropped += end - i;
+                i = end - 1;
+                c->pending[len - 1] = ev[i];
+                c->pending[len - 1].t = tail_t = ev[i].t - c->max_delay;
+                continue;
+            }
+        }
         if (!takes_part(c, &ev[i])) {
             ignored++;
             continue;
@@ -268,9 +290,9 @@ static size_t first_disorder(const qev_event *ev, size_t n, int64_t last)
     return i;
 }
 
-static int take_block(qev_coinc *c, const qev_event *ev, size_t n)
+static int take_block(qev_coinc *c, const qev_event *ev, size_t n, int sorted)
 {
-    size_t ordered = first_disorder(ev, n, c->last_t);
+    size_t ordered = sorted && n ? (ev[0].t >= c->last_t ? n : 0) : first_disorder(ev, n, c->last_t);
     if (ordered < n) {
         c->disorder_at = c->counts.in + ordered;
         return QEV_EINVAL;
@@ -288,9 +310,10 @@ static int take_block(qev_coinc *c, const qev_event *ev, size_t n)
     return QEV_OK;
 }
 
-int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, qev_coinc_emit emit, void *ctx)
+int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, int sorted, qev_coinc_emit emit,
+                  void *ctx)
 {
-    int rc = take_block(c, ev, n);
+    int rc = take_block(c, ev, n, sorted);
     if (rc != QEV_OK)
         return rc;
     if (n == 0)

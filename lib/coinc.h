@@ -37,8 +37,11 @@ typedef int (*qev_coinc_emit)(void *ctx, const qev_event *ev, size_t n);
 
 qev_coinc *qev_coinc_new(const qev_coinc_opts *o);
 void qev_coinc_free(qev_coinc *c);
-/* Input must be in time order: QEV_EINVAL at the first event that goes back. */
-int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, qev_coinc_emit emit, void *ctx);
+/* Input must be in time order: QEV_EINVAL at the first event that goes back.
+ * sorted: the caller knows ev itself is in order (qev_read_sorted), so only
+ * its first event is checked against the events before. */
+int qev_coinc_add(qev_coinc *c, const qev_event *ev, size_t n, int sorted, qev_coinc_emit emit,
+                  void *ctx);
 int qev_coinc_finish(qev_coinc *c, qev_coinc_emit emit, void *ctx);
 qev_coinc_counts qev_coinc_get_counts(const qev_coinc *c);
 uint64_t qev_coinc_disorder_at(const qev_coinc *c);

@@ -90,6 +90,7 @@ size_t qev_block_encode_grid(const qev_event *ev, size_t n, const struct qev_gri
     memcpy(&bits, &g->micro_ps, 8);
     wr64(p + 8, bits);
     time_range(ev, n, info);
+    info->sorted = 0;
     return (size_t)(p + 16 - body);
 }
 

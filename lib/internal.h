@@ -118,6 +118,7 @@ struct qev_block_info {
     uint32_t n;
     int64_t tmin, tmax;
     uint8_t flags_seen;
+    uint8_t sorted; /* in time order by the block's coding alone */
 };
 /* Room for a body of n events, on the grid or not. */
 size_t qev_block_body_bound(size_t n);

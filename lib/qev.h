@@ -107,6 +107,10 @@ qev_reader *qev_reader_fdopen(int fd, const char *name);
  * the reader and stays valid until the next call. The first read after a new
  * segment's header returns 0 events, so callers see segment boundaries. */
 long qev_read(qev_reader *r, const qev_event **events);
+/* 1 when the events of the last block read are in time order by the way the
+ * block is coded (unsigned steps that cannot wrap), so a caller that needs
+ * order has only the first event to check; 0 when it cannot tell. */
+int qev_read_sorted(const qev_reader *r);
 /* The sticky status: QEV_OK, QEV_END after a clean end, or the error. */
 int qev_reader_status(const qev_reader *r);
 const char *qev_reader_error(const qev_reader *r);

@@ -31,6 +31,7 @@ struct qev_reader {
     size_t events_cap;
     qev_meta *meta, *closing;
     uint8_t fields;
+    uint8_t sorted; /* the last block's events are in order by its coding */
     int in_segment, announce_segment;
     uint64_t seg_start, seg_events, seg_blocks;
     int64_t seg_tmin, seg_tmax;
@@ -248,6 +249,7 @@ static long decode_block(qev_reader *r, const uint8_t *src, size_t fsize, struct
     if (n < 0)
         return qev_error_set(&r->err, (int)n, at, "corrupt block at byte %" PRIu64 ": %s", at,
                              why);
+    r->sorted = info->sorted;
     return n;
 }
 
@@ -516,6 +518,8 @@ long qev_read(qev_reader *r, const qev_event **events)
             return n;
     }
 }
+
+int qev_read_sorted(const qev_reader *r) { return r->sorted; }
 
 /* Reads the first header; the handle keeps any error. */
 static void start_reading(qev_reader *r)

@@ -230,6 +230,50 @@ static void test_block_edge_widths(void)
     expect_block(back, 3, zig, z, 2, NULL, 0, "steps backwards are stored zigzagged");
 }
 
+/* Whether a block is in time order by its coding: unsigned steps that cannot
+ * pass INT64_MAX. Two steps of one byte (below 256, one channel) reach at
+ * most 2 x 255 = 510 past the first time. */
+static int block_sorted(const qev_event *ev, size_t n, int64_t t_first_override, int *decoded)
+{
+    uint8_t body[QEV_BLOCK_HEADER + 8 * 16];
+    uint64_t scratch[16];
+    qev_event back[16];
+    struct qev_block_info enc, dec;
+    char why[200];
+    size_t len = qev_block_encode(ev, n, body, scratch, &enc);
+    if (t_first_override)
+        wr64(body + 24, (uint64_t)t_first_override);
+    long got = qev_block_decode(body, len, back, scratch, QEV_F_ALL, &dec, why, sizeof why);
+    *decoded = got == (long)n ? dec.sorted : -1;
+    return enc.sorted;
+}
+
+static void test_block_sorted(void)
+{
+    int dec;
+    qev_event up[2] = {{1000, 1, 0, 0, 0}, {1200, 1, 0, 0, 0}};
+    tap_ok(block_sorted(up, 2, 0, &dec) == 1 && dec == 1, "a block of steps forward is sorted");
+    qev_event back[3] = {{1000, 4, 0, 0, 0}, {990, 4, 0, 0, 0}, {1200, 4, 0, 0, 0}};
+    tap_ok(block_sorted(back, 3, 0, &dec) == 0 && dec == 0, "a zigzagged block is not sorted");
+    qev_event top[2] = {{INT64_MAX - 510, 1, 0, 0, 0}, {INT64_MAX - 310, 1, 0, 0, 0}};
+    tap_ok(block_sorted(top, 2, 0, &dec) == 1 && dec == 1,
+           "steps that reach INT64_MAX at most keep a block sorted");
+    top[0].t++, top[1].t++;
+    tap_ok(block_sorted(top, 2, 0, &dec) == 0 && dec == 0,
+           "steps that could pass INT64_MAX leave the order to be checked");
+    /* the same body with its first time moved up: the second event wraps */
+    tap_ok(block_sorted(up, 2, INT64_MAX - 50, &dec) == 1 && dec == 0,
+           "a block whose steps wrap past INT64_MAX is not called sorted");
+    int fd = write_stream(up, 2, NULL, 0);
+    qev_reader *r = qev_reader_fdopen(fd, "tmp");
+    const qev_event *ev;
+    long n;
+    while ((n = qev_read(r, &ev)) == 0)
+        ;
+    tap_ok(n == 2 && qev_read_sorted(r) == 1, "the reader passes on a block's order");
+    qev_reader_close(r);
+}
+
 /* Every flags byte in a flags column: the decoder accepts exactly the valid
  * ones, as qev_event_flags_valid says. */
 static void test_block_flags_rule(void)
@@ -649,6 +693,7 @@ int main(void)
     test_identical_events();
     test_unused_fields_cost_nothing();
     test_block_edge_widths();
+    test_block_sorted();
     test_block_flags_rule();
     test_undeclared_field_refused();
     test_every_cut_fails();
