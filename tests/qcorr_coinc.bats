@@ -340,6 +340,9 @@ $g2
     check_coinc -w 1ns -C 1,2 -d 2:5ns
     REF_ARGS=(0 2 photons - 0)
     check_coinc -w 0ps
+    # Most gaps exceed 50 ps: long runs of lone events, broken by ignored ones.
+    REF_ARGS=(100 2 1,3 - 0)
+    check_coinc -w 100ps -C 1,3
     local when
     for when in first last mean; do
         REF_ARGS=(1500 2 1,2,3 2:5000 0 4 "$when")
