@@ -391,16 +391,17 @@ static void chunk_steps(const qev_event *ev, size_t from, size_t m, const struct
         v[0] = (ev[0].channel - base) & mask;
         i = 1;
     }
-    const qev_event *e = ev + from;
+    /* indices from ev, not from ev + from: the step before a chunk's first
+     * event reaches back into the chunk before */
     if (L->tcode == TCODE_ZIGZAG) {
         for (; i < m; i++)
-            v[i] = zigzag((uint64_t)e[i].t - (uint64_t)e[i - 1].t) << cbits |
-                   ((word_channel(event_word(&e[i])) - base) & mask);
+            v[i] = zigzag((uint64_t)ev[from + i].t - (uint64_t)ev[from + i - 1].t) << cbits |
+                   ((word_channel(event_word(&ev[from + i])) - base) & mask);
         return;
     }
     for (; i < m; i++)
-        v[i] = ((uint64_t)e[i].t - (uint64_t)e[i - 1].t) << cbits |
-               ((word_channel(event_word(&e[i])) - base) & mask);
+        v[i] = ((uint64_t)ev[from + i].t - (uint64_t)ev[from + i - 1].t) << cbits |
+               ((word_channel(event_word(&ev[from + i])) - base) & mask);
 }
 
 enum field { FIELD_CHANNEL, FIELD_KIND, FIELD_FLAGS, FIELD_AUX, FIELD_COUNT };
