@@ -282,8 +282,12 @@ static int take_reordered(qev_coinc *c, const qev_event *ev, size_t n)
     return QEV_OK;
 }
 
-static size_t first_disorder(const qev_event *ev, size_t n, int64_t last)
+/* How many events from the start keep time order after last. A block in
+ * order by its coding (sorted) can go back only at its first event. */
+static size_t first_disorder(const qev_event *ev, size_t n, int64_t last, int sorted)
 {
+    if (sorted)
+        return n && ev[0].t < last ? 0 : n;
     size_t i = 0;
     for (; i < n && ev[i].t >= last; i++)
         last = ev[i].t;
@@ -292,7 +296,7 @@ static size_t first_disorder(const qev_event *ev, size_t n, int64_t last)
 
 static int take_block(qev_coinc *c, const qev_event *ev, size_t n, int sorted)
 {
-    size_t ordered = sorted && n ? (ev[0].t >= c->last_t ? n : 0) : first_disorder(ev, n, c->last_t);
+    size_t ordered = first_disorder(ev, n, c->last_t, sorted);
     if (ordered < n) {
         c->disorder_at = c->counts.in + ordered;
         return QEV_EINVAL;
