@@ -27,13 +27,31 @@ HDF5_LIBS := $(shell pkg-config --libs hdf5 2>/dev/null || \
 # The codec's byte-plane loops only vectorise under gcc's dynamic cost model.
 VECTORIZE := $(shell $(CC) -fvect-cost-model=dynamic -E -x c /dev/null >/dev/null 2>&1 && \
                echo -fvect-cost-model=dynamic)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) $(HDF5_CFLAGS) -Ilib $(VECTORIZE) $(CFLAGS)
+# The library by concern (lib/*/, each with a README): lib/stream and lib/io
+# are the public libqev; the analyses are an internal static library; cli/ is
+# the tools' plumbing, linked into the tools and never into libqev.
+QEV_DIRS := lib/stream lib/io
+ANALYSIS_DIRS := lib/corr lib/cal lib/recon lib/image lib/sim
+LIB_INCLUDES := $(QEV_DIRS:%=-I%) $(ANALYSIS_DIRS:%=-I%)
+TOOL_INCLUDES := $(LIB_INCLUDES) -Icli
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) $(HDF5_CFLAGS) $(VECTORIZE) $(CFLAGS)
 LDLIBS = $(PKG_LIBS) $(HDF5_LIBS) -lcsv -lm
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-TOOLS := $(sort $(basename $(notdir $(wildcard cmd/*.c))))
+QEV_SRC := $(sort $(wildcard $(QEV_DIRS:%=%/*.c)))
+ANALYSIS_SRC := $(sort $(wildcard $(ANALYSIS_DIRS:%=%/*.c)))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+LIB_SRC := $(QEV_SRC) $(ANALYSIS_SRC)
+QEV_OBJ := $(QEV_SRC:%.c=$(BUILD)/%.o)
+ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# A tool is cmd/NAME.c, or cmd/NAME/ with one file per subcommand.
+TOOL_FILES := $(wildcard cmd/*.c)
+TOOL_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard cmd/*/*.c))))
+TOOLS := $(sort $(basename $(notdir $(TOOL_FILES))) $(notdir $(TOOL_DIRS)))
 BINS := $(TOOLS:%=$(BUILD)/bin/%)
+tool_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1).c cmd/$(1)/*.c))
+# What a program links: the tools' plumbing, the analyses, then libqev.
+TOOL_LIBS := $(BUILD)/libqcli.a $(BUILD)/libqpipe.a $(BUILD)/libqev.a
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -54,31 +72,46 @@ FUZZ_SECONDS ?= 60
 
 all: $(BINS) $(BUILD)/libqev.a
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) | $(BUILD)
+# Header dependencies come from the compiler (-MMD -MP). Library objects do
+# not see cli/, so no library file can include a CLI header.
+DEPFLAGS = -MMD -MP
+$(BUILD)/lib/%.o: lib/%.c | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_INCLUDES) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) -Itests/unit -Itests/fuzz -Ibench $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD):
 	@mkdir -p $(BUILD)
 
-$(BUILD)/libqev.a: $(LIB_OBJ)
+$(BUILD)/libqev.a: $(QEV_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libqpipe.a: $(ANALYSIS_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libqcli.a: $(CLI_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 # The shared library is built from position-independent objects of its own.
-LIB_PIC := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+LIB_PIC := $(QEV_SRC:%.c=$(BUILD)/pic/%.o)
 SONAME := libqev.so.0
-$(BUILD)/pic/%.o: %.c $(wildcard lib/*.h)
+$(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_INCLUDES) $(ALL_CFLAGS) $(DEPFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/$(SONAME): $(LIB_PIC)
 	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 # The library's public headers: everything in lib/ but its private ones and
 # the CLI layer, which lives with the tools.
-PUBLIC_HEADERS := $(filter-out lib/internal.h lib/%_int.h lib/cli.h lib/sink.h lib/report.h,\
-                    $(wildcard lib/*.h))
+PUBLIC_HEADERS := $(filter-out lib/stream/internal.h lib/stream/input.h lib/%_int.h,\
+                    $(wildcard $(QEV_DIRS:%=%/*.h) $(ANALYSIS_DIRS:%=%/*.h)))
 
 $(BUILD)/qpipe.pc: Makefile
 	@mkdir -p $(dir $@)
@@ -87,17 +120,18 @@ $(BUILD)/qpipe.pc: Makefile
 	  'Version: 0.1.0' 'Requires.private: libzstd' 'Cflags: -I$${includedir}' \
 	  'Libs: -L$${libdir} -lqev' 'Libs.private: $(LDLIBS)' >$@
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/libqev.a
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(call tool_objs,%) $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libqev.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libqev.a
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
 deps-build:
 	@build-aux/deps build
@@ -114,23 +148,23 @@ check: deps-test
 units: $(UNITS) $(FUZZ_REPLAYS)
 
 $(FUZZ_FORMATS:%=$(BUILD)/fuzz/replay-%): $(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_tagread.c \
-  tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+  tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DFUZZ_FORMAT='"$*"' -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -DFUZZ_FORMAT='"$*"' -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(FUZZ_FORMATS:%=$(BUILD)/fuzz/fuzz-%): $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_tagread.c \
-  tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+  tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -DFUZZ_FORMAT='"$*"' -fsanitize=fuzzer -o $@ $< \
-	  $(BUILD)/libqev.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -DFUZZ_FORMAT='"$*"' -fsanitize=fuzzer -o $@ $< \
+	  $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard lib/*.h) $(BUILD)/libqev.a
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(BUILD)/libqev.a \
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(TOOL_LIBS) \
 	  $(LDFLAGS) $(LDLIBS)
 
 fuzzers: $(FUZZ_TARGETS)
@@ -197,3 +231,5 @@ uninstall:
 
 clean:
 	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

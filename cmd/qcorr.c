@@ -11,6 +11,7 @@
 #include "coinc.h"
 #include "corrhist.h"
 #include "corrstats.h"
+#include "corr_report.h"
 #include "filter.h"
 #include "sink.h"
 

@@ -2,7 +2,7 @@ load helpers
 
 # qcorr coinc: coincidence groups as a QEV stream.
 #
-# The rule (qcorr(1), lib/coinc.h): times are corrected by per-channel delays,
+# The rule (qcorr(1), lib/corr/coinc.h): times are corrected by per-channel delays,
 # t' = t - delay[ch] (with --delayed D every channel but the herald is also
 # moved D later); in corrected-time order (ties in input order), a group starts
 # at the earliest unused event and takes every following event with

@@ -1,6 +1,6 @@
-/* Fuzzes the calibration file reader (lib/calib.h, qcal(5)) and what qcal
+/* Fuzzes the calibration file reader (lib/cal/calib.h, qcal(5)) and what qcal
  * apply builds from a calibration: delays, clocks, renames and masked
- * pixels in a qcal_shift (lib/qcal_shift.h), through which a few events pass.
+ * pixels in a qcal_shift (lib/cal/qcal_shift.h), through which a few events pass.
  *
  * Besides crashes it checks that
  * - a failure says why;

@@ -1,4 +1,4 @@
-/* Fuzzes the image readers of lib/image.h (PGM P5/P2, PPM, PFM, PNG through
+/* Fuzzes the image readers of lib/image/image.h (PGM P5/P2, PPM, PFM, PNG through
  * libpng, raw floats): qev_image_decode() with the format detected, with luma
  * conversion, and as raw samples of a width taken from the first byte.
  *

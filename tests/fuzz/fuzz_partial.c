@@ -1,4 +1,4 @@
-/* Fuzzes the partial-result reader (lib/partial.c, qev_partial_read), and
+/* Fuzzes the partial-result reader (lib/stream/partial.c, qev_partial_read), and
  * what `qcorr merge` does with a partial once read: the histogram and stats
  * checks, a merge, and every rendering (to /dev/null). (What qrecon merge
  * does with a partial is in fuzz_recon.c.)
@@ -8,6 +8,7 @@
  * merges with a copy of itself (same kind, rules and lengths by construction). */
 #include "corrhist.h"
 #include "corrstats.h"
+#include "corr_report.h"
 #include "fuzz.h"
 #include "partial.h"
 #include "qev.h"

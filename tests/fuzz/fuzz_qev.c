@@ -1,11 +1,11 @@
-/* Fuzzes the QEV stream reader (lib/reader.c).
+/* Fuzzes the QEV stream reader (lib/stream/reader.c).
  *
  * Each input is read as a seekable file (a memfd) to its end; then with time
  * windows, which on a seekable file follow the trailers' block indexes; then
  * through a pipe with a window, where blocks are decoded and dropped. Besides
  * crashes it checks promises the reader makes:
  * - every event it hands out has valid flags;
- * - a stream read cleanly writes again (lib/writer.c) and reads back the same
+ * - a stream read cleanly writes again (lib/stream/writer.c) and reads back the same
  *   events, segment by segment;
  * - a window covering all time, when it reads cleanly, yields exactly the
  *   events of the plain read, which must then be clean too: an index must not

@@ -1,5 +1,5 @@
-/* Fuzzes the files qrecon reads besides streams (lib/recon_io.h,
- * lib/recon_data.h): pattern files, as a PGM stack and as raw bytes of a
+/* Fuzzes the files qrecon reads besides streams (lib/recon/recon_io.h,
+ * lib/recon/recon_data.h): pattern files, as a PGM stack and as raw bytes of a
  * frame size taken from the first byte; bucket values from "index value"
  * text rows; and partial results as qrecon merge takes them: the heralded
  * sums, or the buckets and pattern specification, rebuilt from a partial,

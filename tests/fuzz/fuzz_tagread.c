@@ -1,4 +1,4 @@
-/* Fuzzes one vendor-format reader of lib/tagread.h, named at build time by
+/* Fuzzes one vendor-format reader of lib/io/tagread.h, named at build time by
  * FUZZ_FORMAT ("ptu", "spc", "csv", ...): qtag_open() with that format forced,
  * under a few sets of options, then once more with the format detected.
  *

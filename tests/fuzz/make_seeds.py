@@ -95,7 +95,7 @@ HH_T2 = [hh_t2(0, 0, 1000), hh_t2(0, 1, 2000), hh_t2(1, 0, 2500), hh_t2(1, 63, 0
 HH_T3 = [hh_t3(0, 0, 100, 5), hh_t3(0, 1, 0x7FFF, 6), hh_t3(1, 63, 0, 0), hh_t3(1, 63, 0, 2),
          hh_t3(1, 2, 0, 9), hh_t3(0, 3, 1, 0x3FF), hh_t3(1, 0, 0, 1)]
 
-# ---- legacy PicoQuant headers (offsets as lib/fmt_picoquant.c reads them,
+# ---- legacy PicoQuant headers (offsets as lib/io/fmt_picoquant.c reads them,
 # from the structs of the PicoQuant demos) ----
 
 
@@ -220,7 +220,7 @@ CSV = {
     "unterminated.csv": b"time,channel\n100,1\n200,\"2",
 }
 
-# ---- partial results (the text form of lib/partial.h) ----
+# ---- partial results (the text form of lib/stream/partial.h) ----
 
 PARTIAL = {
     "hand.partial": b"qpipe-partial 1 hist\nsame bin_ps 100\nsum counts 1 2 3 -4\n"
@@ -282,7 +282,7 @@ def images():
     }
 
 
-# ---- calibration files (lib/calib.h) and qrecon's text inputs ----
+# ---- calibration files (lib/cal/calib.h) and qrecon's text inputs ----
 
 CALIB = {
     "hand.cal": b"qpipe-calibration 1\n@qcal\t0.1.0\t2026-01-02T03:04:05Z\tqcal merge a.cal b.cal\n"

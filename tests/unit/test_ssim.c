@@ -1,5 +1,5 @@
 /* Unit tests of the SSIM variants, PSNR and the image files, against values
- * derived by hand from the definitions (lib/ssim.h, lib/image.h). */
+ * derived by hand from the definitions (lib/image/ssim.h, lib/image/image.h). */
 #include <stdlib.h>
 #include <string.h>
 

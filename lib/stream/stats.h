@@ -55,7 +55,7 @@ typedef struct qev_channel_row {
 } qev_channel_row;
 int qev_stats_rows(const qev_stats *s, qev_channel_row **rows, size_t *n);
 
-/* The statistics as a mergeable partial result (lib/partial.h), and back:
+/* The statistics as a mergeable partial result (lib/stream/partial.h), and back:
  * shards of one stream merge to the statistics of the whole, exactly. ok is
  * 1 for an input read whole; segments, trailers and blocks come from the
  * reader. */

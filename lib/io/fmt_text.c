@@ -3,7 +3,7 @@
  * Input is fed to libcsv one line at a time (at most TEXT_PIECE bytes), so
  * that every row knows its line number, comment lines can be skipped before
  * parsing, and one feed makes at most TEXT_PIECE rows. Times are converted
- * exactly (lib/units.c); the columns kind, x, y, micro, value and group of
+ * exactly (lib/stream/units.c); the columns kind, x, y, micro, value and group of
  * qcat's own text and CSV are read back when the header row names them. */
 #include "tagread_int.h"
 #include "units.h"

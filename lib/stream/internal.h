@@ -124,7 +124,7 @@ struct qev_block_info {
 size_t qev_block_body_bound(size_t n);
 size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
                         struct qev_block_info *info);
-/* T3 blocks on the sync grid (lib/grid.c): a flag in the block header's tcode
+/* T3 blocks on the sync grid (lib/stream/grid.c): a flag in the block header's tcode
  * byte, the residual width in byte 11, residual planes and the two grid
  * constants after the columns. */
 #define QEV_TCODE_GRID 2u

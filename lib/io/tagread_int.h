@@ -1,4 +1,4 @@
-/* The contract between the vendor-format readers and lib/tagread.c. */
+/* The contract between the vendor-format readers and lib/io/tagread.c. */
 #ifndef QEV_TAGREAD_INT_H
 #define QEV_TAGREAD_INT_H
 
@@ -35,12 +35,12 @@ struct qtag_reader {
 };
 
 extern const struct qtag_format qtag_fmt_ptu, qtag_fmt_pt2, qtag_fmt_pt3, qtag_fmt_ht2,
-    qtag_fmt_ht3, qtag_fmt_t3r;                 /* lib/fmt_picoquant.c */
-extern const struct qtag_format qtag_fmt_phdf5; /* lib/fmt_phdf5.c */
-extern const struct qtag_format qtag_fmt_qutag; /* lib/fmt_qutag.c */
-extern const struct qtag_format qtag_fmt_spc;   /* lib/fmt_bh.c */
-extern const struct qtag_format qtag_fmt_csv;   /* lib/fmt_text.c */
-extern const struct qtag_format qtag_fmt_raw, qtag_fmt_raw16; /* lib/fmt_raw.c */
+    qtag_fmt_ht3, qtag_fmt_t3r;                 /* lib/io/fmt_picoquant.c */
+extern const struct qtag_format qtag_fmt_phdf5; /* lib/io/fmt_phdf5.c */
+extern const struct qtag_format qtag_fmt_qutag; /* lib/io/fmt_qutag.c */
+extern const struct qtag_format qtag_fmt_spc;   /* lib/io/fmt_bh.c */
+extern const struct qtag_format qtag_fmt_csv;   /* lib/io/fmt_text.c */
+extern const struct qtag_format qtag_fmt_raw, qtag_fmt_raw16; /* lib/io/fmt_raw.c */
 
 /* Sets the error and returns it. */
 int qtag_fail(qtag_reader *r, int status, const char *fmt, ...)

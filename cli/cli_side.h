@@ -1,5 +1,5 @@
 /* Second outputs of a tool (a report, a truth file, metrics), written as
- * lib/atomic_file.h writes files: renamed into place only when complete. Like
+ * lib/stream/atomic_file.h writes files: renamed into place only when complete. Like
  * the rest of the CLI module, a failure prints one line and exits 1. */
 #ifndef QEV_CLI_SIDE_H
 #define QEV_CLI_SIDE_H

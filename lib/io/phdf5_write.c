@@ -10,7 +10,7 @@
  * and written PH5_ROWS rows at a time. Every node carries the TITLE that
  * phconvert's validator compares with the specification's descriptions. */
 #include "phdf5.h"
-#include "cli.h" /* QPIPE_VERSION */
+#include "qev.h" /* QPIPE_VERSION */
 
 #include <hdf5.h>
 #include <inttypes.h>

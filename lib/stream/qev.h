@@ -12,6 +12,9 @@
 #define QEV_VERSION_MAJOR 1
 #define QEV_VERSION_MINOR 0
 
+/* The version of qpipe and of this library. */
+#define QPIPE_VERSION "0.1.0"
+
 /* Status codes. Reads return >= 0 for events, QEV_END at a clean end, and one
  * of the others, all below QEV_END, on error. */
 enum qev_status {

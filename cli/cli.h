@@ -9,7 +9,6 @@
 #include "qev.h"
 #include "balance.h"
 
-#define QPIPE_VERSION "0.1.0"
 
 enum cli_exit { CLI_OK = 0, CLI_DATA = 1, CLI_USAGE = 2, CLI_CHECK = 3 };
 

@@ -7,8 +7,6 @@
 #ifndef QEV_CORRSTATS_H
 #define QEV_CORRSTATS_H
 
-#include <stdio.h>
-
 #include "corr.h"
 #include "partial.h"
 
@@ -43,12 +41,5 @@ const char *qev_stats_estimate_name(const qev_partial *p);
 /* The number of an accidentals estimate by its name (singles, offpeak,
  * delayed), or -1. */
 int qev_stats_estimate_parse(const char *name);
-
-/* Renderings (CLI layer). */
-void qev_stats_write_text(FILE *f, const qev_partial *p);
-void qev_stats_write_json(FILE *f, const qev_partial *p);
-void qev_stats_write_prom(FILE *f, const qev_partial *p, const char *source);
-void qev_stats_write_tsv_header(FILE *f);
-void qev_stats_write_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end);
 
 #endif

@@ -1,9 +1,6 @@
-/* Correlation histograms as mergeable partial results, and their renderings
- * (the renderings are part of the CLI layer: they write to a FILE). */
+/* Correlation histograms as mergeable partial results. */
 #ifndef QEV_CORRHIST_H
 #define QEV_CORRHIST_H
-
-#include <stdio.h>
 
 #include "corr.h"
 #include "partial.h"
@@ -17,9 +14,5 @@ qev_partial *qev_hist_partial(const qev_correlator *c, const qev_corr_pair *pair
 int qev_hist_partial_check(const qev_partial *p, char *why, size_t cap);
 /* The duration used for normalisation, in ps. */
 double qev_hist_duration(const qev_partial *p);
-
-void qev_hist_write_tsv(FILE *f, const qev_partial *p, int edge);
-void qev_hist_write_json(FILE *f, const qev_partial *p);
-void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge);
 
 #endif

@@ -1,0 +1,278 @@
+/* Renderings of correlation results: g2 histograms as TSV, JSON and SVG;
+ * coincidence statistics as text, JSON, Prometheus and TSV rows. */
+#include "corr_report.h"
+#include "report.h"
+#include "svg.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+
+struct hist_view {
+    size_t npairs, nbins;
+    const int64_t *pairs, *na, *nb;
+    int64_t bin, half;
+    double duration;
+};
+
+static struct hist_view view_of(const qev_partial *p)
+{
+    struct hist_view v;
+    size_t n2;
+    v.pairs = qev_partial_get(p, "pairs", &n2);
+    v.npairs = n2 / 2;
+    v.na = qev_partial_get(p, "singles_a", NULL);
+    v.nb = qev_partial_get(p, "singles_b", NULL);
+    v.bin = qev_partial_get1(p, "bin_ps", 1);
+    v.half = qev_partial_get1(p, "half_bins", 0);
+    v.nbins = (size_t)(2 * v.half + 1);
+    v.duration = qev_hist_duration(p);
+    return v;
+}
+
+static const int64_t *pair_counts(const qev_partial *p, size_t i)
+{
+    char name[32];
+    snprintf(name, sizeof name, "counts.%zu", i);
+    return qev_partial_get(p, name, NULL);
+}
+
+static double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
+
+static void tsv_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "\t%.10g", v);
+    else
+        fputs("\tnan", f);
+}
+
+void qev_hist_write_tsv(FILE *f, const qev_partial *p, int edge)
+{
+    struct hist_view v = view_of(p);
+    fprintf(f, "# bin %" PRId64 " ps, %zu bins, duration %.0f ps\n", v.bin, v.nbins, v.duration);
+    fputs("pair\ttau_ps\tcounts\texpected\tg2", f);
+    fputs(edge ? "\tg2_edge\n" : "\n", f);
+    for (size_t i = 0; i < v.npairs; i++) {
+        const int64_t *c = pair_counts(p, i);
+        uint64_t na = (uint64_t)v.na[i], nb = (uint64_t)v.nb[i];
+        double e = qev_corr_expected(na, nb, v.bin, v.duration);
+        for (size_t k = 0; k < v.nbins; k++) {
+            double tau = (double)(((int64_t)k - v.half) * v.bin);
+            fprintf(f, "%" PRId64 ":%" PRId64 "\t%.0f\t%" PRId64, v.pairs[2 * i],
+                    v.pairs[2 * i + 1], tau, c[k]);
+            tsv_number(f, e);
+            tsv_number(f, ratio((double)c[k], e));
+            if (edge)
+                tsv_number(f, ratio((double)c[k],
+                                    qev_corr_expected_edge(na, nb, v.bin, v.duration, tau)));
+            fputc('\n', f);
+        }
+    }
+}
+
+static void json_array(FILE *f, const char *name, const int64_t *c, size_t n, double scale,
+                       double per_bin, int raw)
+{
+    fprintf(f, ",\"%s\":[", name);
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            fputc(',', f);
+        if (raw)
+            fprintf(f, "%" PRId64, c[k]);
+        else
+            report_json_number(f, ratio((double)c[k] * scale, per_bin));
+    }
+    fputc(']', f);
+}
+
+void qev_hist_write_json(FILE *f, const qev_partial *p)
+{
+    struct hist_view v = view_of(p);
+    fprintf(f, "{\"bin_ps\":%" PRId64 ",\"bins\":%zu,\"first_tau_ps\":%" PRId64
+               ",\"duration_ps\":%.0f,\"pairs\":[",
+            v.bin, v.nbins, -v.half * v.bin, v.duration);
+    for (size_t i = 0; i < v.npairs; i++) {
+        const int64_t *c = pair_counts(p, i);
+        double e = qev_corr_expected((uint64_t)v.na[i], (uint64_t)v.nb[i], v.bin, v.duration);
+        fprintf(f, "%s{\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"singles_a\":%" PRId64
+                   ",\"singles_b\":%" PRId64 ",\"expected_per_bin\":",
+                i ? "," : "", v.pairs[2 * i], v.pairs[2 * i + 1], v.na[i], v.nb[i]);
+        report_json_number(f, e);
+        json_array(f, "counts", c, v.nbins, 1, 1, 1);
+        json_array(f, "g2", c, v.nbins, 1, e, 0);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge)
+{
+    struct hist_view v = view_of(p);
+    double *x = malloc(v.nbins * sizeof *x), *y = malloc(v.nbins * sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return;
+    }
+    struct svg_plot plot = {.xlabel = "delay (ns)", .ylabel = "g2", .title = "g2 histogram"};
+    svg_begin(f, &plot);
+    for (size_t i = 0; i < v.npairs; i++) {
+        const int64_t *c = pair_counts(p, i);
+        uint64_t na = (uint64_t)v.na[i], nb = (uint64_t)v.nb[i];
+        for (size_t k = 0; k < v.nbins; k++) {
+            double tau = (double)(((int64_t)k - v.half) * v.bin);
+            double e = edge ? qev_corr_expected_edge(na, nb, v.bin, v.duration, tau)
+                            : qev_corr_expected(na, nb, v.bin, v.duration);
+            x[k] = tau * 1e-3;
+            y[k] = ratio((double)c[k], e);
+        }
+        char label[64];
+        snprintf(label, sizeof label, "%" PRId64 ":%" PRId64, v.pairs[2 * i], v.pairs[2 * i + 1]);
+        svg_series(&plot, x, y, v.nbins, label);
+    }
+    svg_end(f, &plot);
+    free(x);
+    free(y);
+}
+
+
+static void text_pair(FILE *f, const qev_partial *p, const qev_pair_stats *s, int64_t d)
+{
+    int64_t D = qev_partial_get1(p, "accidental_delay_ps", 0);
+    fprintf(f, "pair %" PRId64 ":%" PRId64 " (herald %" PRId64 ", signal %" PRId64 ")\n", s->a,
+            s->b, s->a, s->b);
+    fprintf(f, "  %-24s %" PRId64 " ps full width at delay %" PRId64 " ps (covers %" PRId64
+               " ps of delays)\n",
+            "window", qev_partial_get1(p, "window_ps", 0), d, s->window_eff);
+    fprintf(f, "  %-24s %.9g s\n", "duration", s->duration_s);
+    fprintf(f, "  %-24s %.6g +- %.2g /s\n", "singles rate A", s->rate_a, s->sigma_rate_a);
+    fprintf(f, "  %-24s %.6g +- %.2g /s\n", "singles rate B", s->rate_b, s->sigma_rate_b);
+    fprintf(f, "  %-24s %.0f (%.6g /s)\n", "coincidences", s->coincidences, s->coincidence_rate);
+    fprintf(f, "  %-24s %.6g +- %.2g\n", "accidentals, singles", s->acc_singles, s->sigma_acc[0]);
+    fprintf(f, "  %-24s %.6g +- %.2g\n", "accidentals, off-peak", s->acc_offpeak, s->sigma_acc[1]);
+    fprintf(f, "  %-24s %.6g +- %.2g (window at %+" PRId64 " ps)\n", "accidentals, delayed",
+            s->acc_delayed, s->sigma_acc[2], D);
+    fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/A, A from %s)\n", "CAR", s->car, s->sigma_car,
+            qev_stats_estimate_name(p));
+    fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/(N_A - dark_A T))\n", "heralding eta_B", s->eta_b,
+            s->sigma_eta_b);
+    fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/(N_B - dark_B T))\n", "heralding eta_A", s->eta_a,
+            s->sigma_eta_a);
+}
+
+void qev_stats_write_text(FILE *f, const qev_partial *p)
+{
+    const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        if (i)
+            fputc('\n', f);
+        text_pair(f, p, &s, delays[i]);
+    }
+}
+
+static void json_field(FILE *f, const char *name, double v)
+{
+    fprintf(f, ",\"%s\":", name);
+    report_json_number(f, v);
+}
+
+void qev_stats_write_json(FILE *f, const qev_partial *p)
+{
+    fprintf(f, "{\"window_ps\":%" PRId64 ",\"accidental_delay_ps\":%" PRId64
+               ",\"accidentals_from\":\"%s\",\"pairs\":[",
+            qev_partial_get1(p, "window_ps", 0), qev_partial_get1(p, "accidental_delay_ps", 0),
+            qev_stats_estimate_name(p));
+    const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        fprintf(f, "%s{\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"delay_ps\":%" PRId64, i ? "," : "",
+                s.a, s.b, delays[i]);
+        json_field(f, "duration_s", s.duration_s);
+        json_field(f, "rate_a_hz", s.rate_a);
+        json_field(f, "sigma_rate_a_hz", s.sigma_rate_a);
+        json_field(f, "rate_b_hz", s.rate_b);
+        json_field(f, "sigma_rate_b_hz", s.sigma_rate_b);
+        json_field(f, "coincidences", s.coincidences);
+        json_field(f, "coincidence_rate_hz", s.coincidence_rate);
+        json_field(f, "accidentals_singles", s.acc_singles);
+        json_field(f, "sigma_accidentals_singles", s.sigma_acc[0]);
+        json_field(f, "accidentals_offpeak", s.acc_offpeak);
+        json_field(f, "sigma_accidentals_offpeak", s.sigma_acc[1]);
+        json_field(f, "accidentals_delayed", s.acc_delayed);
+        json_field(f, "sigma_accidentals_delayed", s.sigma_acc[2]);
+        json_field(f, "car", s.car);
+        json_field(f, "sigma_car", s.sigma_car);
+        json_field(f, "heralding_eta_b", s.eta_b);
+        json_field(f, "sigma_heralding_eta_b", s.sigma_eta_b);
+        json_field(f, "heralding_eta_a", s.eta_a);
+        json_field(f, "sigma_heralding_eta_a", s.sigma_eta_a);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+typedef double (*stat_value)(const qev_pair_stats *s);
+static double v_rate_a(const qev_pair_stats *s) { return s->rate_a; }
+static double v_rate_b(const qev_pair_stats *s) { return s->rate_b; }
+static double v_coinc(const qev_pair_stats *s) { return s->coincidences; }
+static double v_coinc_rate(const qev_pair_stats *s) { return s->coincidence_rate; }
+static double v_acc(const qev_pair_stats *s) { return s->accidentals; }
+static double v_car(const qev_pair_stats *s) { return s->car; }
+static double v_eta_b(const qev_pair_stats *s) { return s->eta_b; }
+static double v_eta_a(const qev_pair_stats *s) { return s->eta_a; }
+
+static void prom_family(FILE *f, const qev_partial *p, const char *source, const char *name,
+                        const char *type, const char *help, stat_value value)
+{
+    report_prom_family(f, name, type, help);
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        fprintf(f, "%s{source=\"", name);
+        report_prom_label(f, source);
+        fprintf(f, "\",herald=\"%" PRId64 "\",signal=\"%" PRId64 "\"} ", s.a, s.b);
+        report_prom_number(f, value(&s));
+    }
+}
+
+void qev_stats_write_prom(FILE *f, const qev_partial *p, const char *source)
+{
+    prom_family(f, p, source, "qpipe_herald_rate_hertz", "gauge", "Singles rate of the herald.",
+                v_rate_a);
+    prom_family(f, p, source, "qpipe_signal_rate_hertz", "gauge", "Singles rate of the signal.",
+                v_rate_b);
+    prom_family(f, p, source, "qpipe_coincidences_total", "counter",
+                "Pairs within the coincidence window.", v_coinc);
+    prom_family(f, p, source, "qpipe_coincidence_rate_hertz", "gauge",
+                "Coincidences per second.", v_coinc_rate);
+    prom_family(f, p, source, "qpipe_accidentals", "gauge",
+                "Expected accidental coincidences in the window.", v_acc);
+    prom_family(f, p, source, "qpipe_car_ratio", "gauge",
+                "Coincidences-to-accidentals ratio (C - A)/A.", v_car);
+    prom_family(f, p, source, "qpipe_heralding_efficiency_ratio", "gauge",
+                "Klyshko efficiency of the signal arm, heralded by A.", v_eta_b);
+    prom_family(f, p, source, "qpipe_heralding_efficiency_reverse_ratio", "gauge",
+                "Klyshko efficiency of the herald arm, heralded by B.", v_eta_a);
+}
+
+void qev_stats_write_tsv_header(FILE *f)
+{
+    fputs("start_ps\tend_ps\tpair\trate_a_hz\trate_b_hz\tcoincidences\taccidentals\tcar\t"
+          "sigma_car\theralding_eta_b\n",
+          f);
+}
+
+void qev_stats_write_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end)
+{
+    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+        qev_pair_stats s;
+        qev_stats_compute(p, i, &s);
+        fprintf(f, "%" PRId64 "\t%" PRId64 "\t%" PRId64 ":%" PRId64 "\t%.9g\t%.9g\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\n",
+                start, end, s.a, s.b, s.rate_a, s.rate_b, s.coincidences, s.accidentals, s.car,
+                s.sigma_car, s.eta_b);
+    }
+}
