@@ -8,6 +8,10 @@
 
 #include "qev.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What a reader saw, for the user and for the stream's metadata. */
 typedef struct qtag_counts {
     uint64_t records;          /* whole records read */
@@ -38,26 +42,30 @@ typedef struct qtag_reader qtag_reader;
 
 /* Opens a vendor file. The handle is returned even when that fails (NULL only
  * without memory); check qtag_status(). */
-qtag_reader *qtag_open(const char *path, const qtag_opts *opts);
-int qtag_status(const qtag_reader *r);
-const char *qtag_error(const qtag_reader *r);
-const char *qtag_format_name(const qtag_reader *r);
+QEV_API qtag_reader *qtag_open(const char *path, const qtag_opts *opts);
+QEV_API int qtag_status(const qtag_reader *r);
+QEV_API const char *qtag_error(const qtag_reader *r);
+QEV_API const char *qtag_format_name(const qtag_reader *r);
 /* Header and conversion facts, as stream metadata (fields, resolution_ps,
  * the vendor's header tags, ...). */
-const qev_meta *qtag_meta(const qtag_reader *r);
+QEV_API const qev_meta *qtag_meta(const qtag_reader *r);
 /* Fills out with up to cap events: >= 0 events, QEV_END, or an error. A
  * truncated file is an error (QEV_ETRUNC) unless allow_truncated was set. */
-long qtag_read(qtag_reader *r, qev_event *out, size_t cap);
-qtag_counts qtag_get_counts(const qtag_reader *r);
+QEV_API long qtag_read(qtag_reader *r, qev_event *out, size_t cap);
+QEV_API qtag_counts qtag_get_counts(const qtag_reader *r);
 /* Bytes read so far, and the file's size (0 for a pipe), for progress. */
-void qtag_progress(const qtag_reader *r, uint64_t *done, uint64_t *total);
+QEV_API void qtag_progress(const qtag_reader *r, uint64_t *done, uint64_t *total);
 /* Adds the counts and the truncation mark to m, for the stream's trailer-side
  * segment or a later one. */
-void qtag_describe_counts(const qtag_reader *r, qev_meta *m);
-void qtag_close(qtag_reader *r);
+QEV_API void qtag_describe_counts(const qtag_reader *r, qev_meta *m);
+QEV_API void qtag_close(qtag_reader *r);
 
 /* The formats, for --help and --format. */
-size_t qtag_format_count(void);
-const char *qtag_format_at(size_t i, const char **description);
+QEV_API size_t qtag_format_count(void);
+QEV_API const char *qtag_format_at(size_t i, const char **description);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

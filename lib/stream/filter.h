@@ -6,6 +6,10 @@
 
 #include "qev.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct qev_filter {
     int64_t from, to;               /* keep from <= t < to */
     int any_channel, any_kind;
@@ -13,12 +17,12 @@ typedef struct qev_filter {
     uint8_t kinds[256 / 8];
 } qev_filter;
 
-void qev_filter_init(qev_filter *f);
+QEV_API void qev_filter_init(qev_filter *f);
 /* Adds channels from a list like "1,3,5-8". QEV_EINVAL on a malformed list. */
-int qev_filter_add_channels(qev_filter *f, const char *list);
+QEV_API int qev_filter_add_channels(qev_filter *f, const char *list);
 /* Adds kinds from a list like "photon,marker". */
-int qev_filter_add_kinds(qev_filter *f, const char *list);
-int qev_filter_is_trivial(const qev_filter *f);
+QEV_API int qev_filter_add_kinds(qev_filter *f, const char *list);
+QEV_API int qev_filter_is_trivial(const qev_filter *f);
 
 static inline int qev_filter_in_window(const qev_filter *f, const qev_event *e)
 {
@@ -42,7 +46,7 @@ static inline int qev_filter_keep(const qev_filter *f, const qev_event *e)
 }
 
 /* Compacts the events kept into out (which may equal in); returns their count. */
-size_t qev_filter_apply(const qev_filter *f, const qev_event *in, size_t n, qev_event *out);
+QEV_API size_t qev_filter_apply(const qev_filter *f, const qev_event *in, size_t n, qev_event *out);
 
 /* The events a filter does not keep, each under the first test it fails:
  * the time window, then the channel, then the kind. */
@@ -50,7 +54,11 @@ typedef struct qev_filter_rejects {
     uint64_t outside_window, channel_not_selected, kind_not_selected;
 } qev_filter_rejects;
 /* Adds the events of in that f does not keep to r. */
-void qev_filter_count_rejects(const qev_filter *f, const qev_event *in, size_t n,
+QEV_API void qev_filter_count_rejects(const qev_filter *f, const qev_event *in, size_t n,
                               qev_filter_rejects *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

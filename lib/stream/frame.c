@@ -46,8 +46,8 @@ int qev_header_encode(const qev_meta *m, uint8_t **out, size_t *len)
     wr32(b + 4, (uint32_t)body);
     uint8_t *h = b + 8;
     memcpy(h, QEV_HEADER_SIG, 4);
-    wr16(h + 4, QEV_VERSION_MAJOR);
-    wr16(h + 6, QEV_VERSION_MINOR);
+    wr16(h + 4, QEV_FORMAT_MAJOR);
+    wr16(h + 6, QEV_FORMAT_MINOR);
     wr32(h + 8, (uint32_t)text);
     uint8_t *p = put_meta_text(m, h + 12);
     wr32(p, qev_crc32(h, 12 + text));
@@ -105,9 +105,9 @@ int qev_header_decode(const uint8_t *body, size_t len, qev_meta **out, char *why
         return QEV_EFORMAT;
     }
     unsigned major = rd16(body + 4), minor = rd16(body + 6);
-    if (major != QEV_VERSION_MAJOR) {
+    if (major != QEV_FORMAT_MAJOR) {
         snprintf(why, cap, "QEV version %u.%u is not supported (this reader reads %u.x)", major,
-                 minor, QEV_VERSION_MAJOR);
+                 minor, QEV_FORMAT_MAJOR);
         return QEV_EVERSION;
     }
     uint32_t text = rd32(body + 8);

@@ -6,10 +6,14 @@
 
 #include "qev.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct qev_merger qev_merger;
 
 /* The readers stay owned by the caller. Ties in time keep input order. */
-qev_merger *qev_merger_new(qev_reader **readers, size_t k);
+QEV_API qev_merger *qev_merger_new(qev_reader **readers, size_t k);
 
 /* Any source of event blocks: read works like qev_read, error gives the
  * source's message after a failed read. */
@@ -18,12 +22,16 @@ typedef struct qev_source {
     long (*read)(void *handle, const qev_event **events);
     const char *(*error)(const void *handle);
 } qev_source;
-qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k);
+QEV_API qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k);
 /* Like qev_read: >= 0 merged events, QEV_END, or an error. */
-long qev_merger_read(qev_merger *m, const qev_event **events);
+QEV_API long qev_merger_read(qev_merger *m, const qev_event **events);
 /* After an error: the input it came from, and its message. */
-size_t qev_merger_failed_input(const qev_merger *m);
-const char *qev_merger_error(const qev_merger *m);
-void qev_merger_free(qev_merger *m);
+QEV_API size_t qev_merger_failed_input(const qev_merger *m);
+QEV_API const char *qev_merger_error(const qev_merger *m);
+QEV_API void qev_merger_free(qev_merger *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

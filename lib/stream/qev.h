@@ -9,11 +9,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QEV_VERSION_MAJOR 1
-#define QEV_VERSION_MINOR 0
-
-/* The version of qpipe and of this library. */
+/* The one version number of qpipe, its tools and this library, MAJOR.MINOR.PATCH.
+ * The Makefile reads it from here for pkg-config and for the SONAME,
+ * libqev.so.MAJOR: MAJOR rises when a public declaration is removed or changes
+ * meaning (a program built before would break), MINOR when one is added, PATCH
+ * for fixes alone. This holds for 0.x releases too. */
 #define QPIPE_VERSION "0.1.0"
+
+/* The version of the stream format that the writer writes (qev(5)). A reader
+ * reads every minor version of its major one. Independent of QPIPE_VERSION. */
+#define QEV_FORMAT_MAJOR 1
+#define QEV_FORMAT_MINOR 0
+
+/* Marks what libqev.so exports; everything else in the library is hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define QEV_API __attribute__((visibility("default")))
+#else
+#define QEV_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* QPIPE_VERSION of the library the program runs with, which may be newer
+ * than the header it was built with. */
+QEV_API const char *qev_version(void);
 
 /* Status codes. Reads return >= 0 for events, QEV_END at a clean end, and one
  * of the others, all below QEV_END, on error. */
@@ -66,36 +87,36 @@ static inline uint32_t qev_pixel_aux(uint16_t x, uint16_t y) { return (uint32_t)
 
 /* Checks that an event's flags are known and its aux field is used by at most
  * one meaning. */
-int qev_event_flags_valid(uint8_t flags);
+QEV_API int qev_event_flags_valid(uint8_t flags);
 
 /* ---- metadata: key=value lines and provenance lines of a segment header ---- */
 
 typedef struct qev_meta qev_meta;
 
-qev_meta *qev_meta_new(void);
-qev_meta *qev_meta_dup(const qev_meta *m);
-void qev_meta_free(qev_meta *m);
+QEV_API qev_meta *qev_meta_new(void);
+QEV_API qev_meta *qev_meta_dup(const qev_meta *m);
+QEV_API void qev_meta_free(qev_meta *m);
 /* Keys are [A-Za-z0-9_.:$[]-]+; values hold no newline. Setting a key again
  * replaces its value. */
-int qev_meta_set(qev_meta *m, const char *key, const char *value);
-int qev_meta_setf(qev_meta *m, const char *key, const char *fmt, ...)
+QEV_API int qev_meta_set(qev_meta *m, const char *key, const char *value);
+QEV_API int qev_meta_setf(qev_meta *m, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-const char *qev_meta_get(const qev_meta *m, const char *key);
-size_t qev_meta_count(const qev_meta *m);
-const char *qev_meta_key(const qev_meta *m, size_t i);
-const char *qev_meta_value(const qev_meta *m, size_t i);
+QEV_API const char *qev_meta_get(const qev_meta *m, const char *key);
+QEV_API size_t qev_meta_count(const qev_meta *m);
+QEV_API const char *qev_meta_key(const qev_meta *m, size_t i);
+QEV_API const char *qev_meta_value(const qev_meta *m, size_t i);
 /* Provenance: one line per tool the data passed through, oldest first. */
-int qev_meta_add_provenance(qev_meta *m, const char *line);
-size_t qev_meta_provenance_count(const qev_meta *m);
-const char *qev_meta_provenance(const qev_meta *m, size_t i);
+QEV_API int qev_meta_add_provenance(qev_meta *m, const char *line);
+QEV_API size_t qev_meta_provenance_count(const qev_meta *m);
+QEV_API const char *qev_meta_provenance(const qev_meta *m, size_t i);
 /* The optional fields the stream declares ("fields=pixel,group"), as QEV_F_*
  * bits; QEV_EFORMAT on an unknown name. */
-int qev_meta_fields(const qev_meta *m, uint8_t *mask);
-int qev_fields_string(uint8_t mask, char *buf, size_t cap);
+QEV_API int qev_meta_fields(const qev_meta *m, uint8_t *mask);
+QEV_API int qev_fields_string(uint8_t mask, char *buf, size_t cap);
 /* The metadata of a time merge of several inputs: the first's keys (a value
  * the others do not share says so), the union of their fields, every
  * provenance line, and merged_inputs. */
-qev_meta *qev_meta_merged(const qev_meta *const *metas, size_t k);
+QEV_API qev_meta *qev_meta_merged(const qev_meta *const *metas, size_t k);
 
 /* ---- reading ---- */
 
@@ -104,24 +125,24 @@ typedef struct qev_reader qev_reader;
 /* Opens a file, or standard input for "-", and reads its first header. The
  * handle is returned even when that fails (NULL only without memory), and the
  * error sticks to it: check qev_reader_status(). */
-qev_reader *qev_reader_open(const char *path);
-qev_reader *qev_reader_fdopen(int fd, const char *name);
+QEV_API qev_reader *qev_reader_open(const char *path);
+QEV_API qev_reader *qev_reader_fdopen(int fd, const char *name);
 /* Reads the next block: >= 0 events, QEV_END, or an error. *events points into
  * the reader and stays valid until the next call. The first read after a new
  * segment's header returns 0 events, so callers see segment boundaries. */
-long qev_read(qev_reader *r, const qev_event **events);
+QEV_API long qev_read(qev_reader *r, const qev_event **events);
 /* 1 when the events of the last block read are in time order by the way the
  * block is coded (unsigned steps that cannot wrap), so a caller that needs
  * order has only the first event to check; 0 when it cannot tell. */
-int qev_read_sorted(const qev_reader *r);
+QEV_API int qev_read_sorted(const qev_reader *r);
 /* The sticky status: QEV_OK, QEV_END after a clean end, or the error. */
-int qev_reader_status(const qev_reader *r);
-const char *qev_reader_error(const qev_reader *r);
-const char *qev_reader_name(const qev_reader *r);
-uint64_t qev_reader_offset(const qev_reader *r);
-const qev_meta *qev_reader_meta(const qev_reader *r);
+QEV_API int qev_reader_status(const qev_reader *r);
+QEV_API const char *qev_reader_error(const qev_reader *r);
+QEV_API const char *qev_reader_name(const qev_reader *r);
+QEV_API uint64_t qev_reader_offset(const qev_reader *r);
+QEV_API const qev_meta *qev_reader_meta(const qev_reader *r);
 /* The closing metadata of the last trailer read, or NULL when it had none. */
-const qev_meta *qev_reader_closing_meta(const qev_reader *r);
+QEV_API const qev_meta *qev_reader_closing_meta(const qev_reader *r);
 /* Counters of what has been read and verified so far. */
 typedef struct qev_read_stats {
     uint64_t segments;  /* headers read */
@@ -132,21 +153,21 @@ typedef struct qev_read_stats {
     uint64_t blocks_skipped; /* blocks jumped over by a time window */
     uint64_t events_skipped; /* their events, as their headers or the index count them */
 } qev_read_stats;
-qev_read_stats qev_reader_stats(const qev_reader *r);
+QEV_API qev_read_stats qev_reader_stats(const qev_reader *r);
 /* The size of the input when it is a regular file, else 0 (for progress). */
-uint64_t qev_reader_size(const qev_reader *r);
+QEV_API uint64_t qev_reader_size(const qev_reader *r);
 /* Restricts reading to blocks that may hold events with from <= t < to. On a
  * seekable file the block index is used to jump; elsewhere blocks are decoded
  * and dropped. Events inside returned blocks still need filtering. Call before
  * the first qev_read. */
-int qev_reader_set_window(qev_reader *r, int64_t from, int64_t to);
+QEV_API int qev_reader_set_window(qev_reader *r, int64_t from, int64_t to);
 /* The time range of every event in a seekable file, from its trailers alone;
  * QEV_EINVAL for a pipe or a file whose trailers cannot be walked. Call before
  * the first qev_read. */
-int qev_reader_file_span(qev_reader *r, int64_t *tmin, int64_t *tmax);
+QEV_API int qev_reader_file_span(qev_reader *r, int64_t *tmin, int64_t *tmax);
 /* Returns the sticky status (QEV_OK when the stream ended cleanly, or was not
  * read to the end without error) and frees the handle. */
-int qev_reader_close(qev_reader *r);
+QEV_API int qev_reader_close(qev_reader *r);
 
 /* ---- writing ---- */
 
@@ -163,37 +184,41 @@ typedef struct qev_writer_opts {
 #define QEV_SEGMENT_BLOCKS 65536u
 
 /* Writes a segment header for meta at once. name is used in messages. */
-qev_writer *qev_writer_fdopen(int fd, const char *name, const qev_meta *meta,
+QEV_API qev_writer *qev_writer_fdopen(int fd, const char *name, const qev_meta *meta,
                               const qev_writer_opts *opts);
-int qev_write(qev_writer *w, const qev_event *events, size_t n);
+QEV_API int qev_write(qev_writer *w, const qev_event *events, size_t n);
 /* Closing metadata for the current segment's trailer: facts known only at its
  * end (records read, truncation). */
-int qev_writer_set_closing_meta(qev_writer *w, const qev_meta *m);
+QEV_API int qev_writer_set_closing_meta(qev_writer *w, const qev_meta *m);
 /* Ends the current segment (trailer) and starts a new one with meta. */
-int qev_writer_new_segment(qev_writer *w, const qev_meta *meta);
+QEV_API int qev_writer_new_segment(qev_writer *w, const qev_meta *meta);
 /* Writes the pending block now, so a reader downstream sees it. */
-int qev_writer_flush(qev_writer *w);
-int qev_writer_status(const qev_writer *w);
-const char *qev_writer_error(const qev_writer *w);
-uint64_t qev_writer_events(const qev_writer *w);
+QEV_API int qev_writer_flush(qev_writer *w);
+QEV_API int qev_writer_status(const qev_writer *w);
+QEV_API const char *qev_writer_error(const qev_writer *w);
+QEV_API uint64_t qev_writer_events(const qev_writer *w);
 /* Writes the last block and the trailer and returns the sticky status; the
  * message stays readable until qev_writer_free. The descriptor is left open. */
-int qev_writer_finish(qev_writer *w);
-void qev_writer_free(qev_writer *w);
+QEV_API int qev_writer_finish(qev_writer *w);
+QEV_API void qev_writer_free(qev_writer *w);
 /* finish, then free. */
-int qev_writer_close(qev_writer *w);
+QEV_API int qev_writer_close(qev_writer *w);
 
 /* ---- text ---- */
 
 /* Column names of the text form for the fields in mask, separated by sep
  * (tab for text, comma for CSV), with a newline. */
-int qev_text_header(uint8_t fields, char sep, char *buf, size_t cap);
+QEV_API int qev_text_header(uint8_t fields, char sep, char *buf, size_t cap);
 /* One event as a text line (with newline), columns as qev_text_header; an
  * event without a declared field shows "-" there. Returns the length written.
  * group_index numbers groups when QEV_F_GROUP is declared. */
-size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index, char sep,
+QEV_API size_t qev_text_line(const qev_event *e, uint8_t fields, uint64_t group_index, char sep,
                      char *buf, size_t cap);
-const char *qev_kind_name(uint8_t kind);
-int qev_kind_parse(const char *name, uint8_t *kind);
+QEV_API const char *qev_kind_name(uint8_t kind);
+QEV_API int qev_kind_parse(const char *name, uint8_t *kind);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
