@@ -24,7 +24,7 @@ static double encode_once(const qev_event *ev, size_t n, const char *path)
     qev_meta *m = qev_meta_new();
     qev_meta_set(m, "source", "bench");
     double t0 = now();
-    qev_writer *w = qev_writer_fdopen(fd, path, m, &opts);
+    qev_writer *w = qev_writer_fdopen(fd, path, m, &opts, sizeof opts);
     for (size_t i = 0; i < n; i += 65536)
         qev_write(w, ev + i, n - i < 65536 ? n - i : 65536);
     if (qev_writer_close(w) != QEV_OK)

@@ -473,7 +473,7 @@ qev_partial *cli_merge_partials(char **paths, int n)
 qev_writer *cli_writer(int fd, const qev_meta *meta, int level)
 {
     qev_writer_opts opts = {level, 0, 0};
-    qev_writer *w = qev_writer_fdopen(fd, out_final ? out_final : "-", meta, &opts);
+    qev_writer *w = qev_writer_fdopen(fd, out_final ? out_final : "-", meta, &opts, sizeof opts);
     if (!w)
         cli_die(NULL, "out of memory");
     if (qev_writer_status(w) != QEV_OK)

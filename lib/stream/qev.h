@@ -154,6 +154,19 @@ typedef struct qev_read_stats {
     uint64_t events_skipped; /* their events, as their headers or the index count them */
 } qev_read_stats;
 QEV_API qev_read_stats qev_reader_stats(const qev_reader *r);
+/* Counters of what has been read and verified so far, one at a time, so that
+ * new ones can be added. */
+enum qev_read_counter {
+    QEV_READ_SEGMENTS = 0,       /* headers read */
+    QEV_READ_TRAILERS = 1,       /* trailers read and verified */
+    QEV_READ_BLOCKS = 2,         /* blocks decoded, checksums verified */
+    QEV_READ_EVENTS = 3,         /* events returned */
+    QEV_READ_BYTES = 4,          /* bytes consumed */
+    QEV_READ_BLOCKS_SKIPPED = 5, /* blocks jumped over by a time window */
+    QEV_READ_EVENTS_SKIPPED = 6, /* their events, as their headers or the index count them */
+};
+/* The counter's value; 0 for one this library does not know. */
+QEV_API uint64_t qev_reader_count(const qev_reader *r, enum qev_read_counter counter);
 /* The size of the input when it is a regular file, else 0 (for progress). */
 QEV_API uint64_t qev_reader_size(const qev_reader *r);
 /* Restricts reading to blocks that may hold events with from <= t < to. On a
@@ -173,6 +186,9 @@ QEV_API int qev_reader_close(qev_reader *r);
 
 typedef struct qev_writer qev_writer;
 
+/* Writer options. A caller passes the struct with its size (sizeof), fields are
+ * only ever added at the end, and 0 means the default in every field, so a
+ * program built against an older header keeps working. */
 typedef struct qev_writer_opts {
     int level;                /* zstd level; 0 means the default (1) */
     uint32_t block_events;    /* events per block; 0 means QEV_BLOCK_EVENTS */
@@ -183,9 +199,11 @@ typedef struct qev_writer_opts {
 #define QEV_MAX_BLOCK_EVENTS 262144u
 #define QEV_SEGMENT_BLOCKS 65536u
 
-/* Writes a segment header for meta at once. name is used in messages. */
+/* Writes a segment header for meta at once. name is used in messages. opts
+ * may be NULL (size 0) for the defaults. The handle is returned even when
+ * that fails (NULL only without memory); check qev_writer_status(). */
 QEV_API qev_writer *qev_writer_fdopen(int fd, const char *name, const qev_meta *meta,
-                              const qev_writer_opts *opts);
+                                      const qev_writer_opts *opts, size_t opts_size);
 QEV_API int qev_write(qev_writer *w, const qev_event *events, size_t n);
 /* Closing metadata for the current segment's trailer: facts known only at its
  * end (records read, truncation). */

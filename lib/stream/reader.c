@@ -572,6 +572,20 @@ const qev_meta *qev_reader_meta(const qev_reader *r) { return r->meta; }
 const qev_meta *qev_reader_closing_meta(const qev_reader *r) { return r->closing; }
 qev_read_stats qev_reader_stats(const qev_reader *r) { return r->stats; }
 
+uint64_t qev_reader_count(const qev_reader *r, enum qev_read_counter counter)
+{
+    switch (counter) {
+    case QEV_READ_SEGMENTS: return r->stats.segments;
+    case QEV_READ_TRAILERS: return r->stats.trailers;
+    case QEV_READ_BLOCKS: return r->stats.blocks;
+    case QEV_READ_EVENTS: return r->stats.events;
+    case QEV_READ_BYTES: return r->stats.bytes;
+    case QEV_READ_BLOCKS_SKIPPED: return r->stats.blocks_skipped;
+    case QEV_READ_EVENTS_SKIPPED: return r->stats.events_skipped;
+    }
+    return 0;
+}
+
 uint64_t qev_reader_size(const qev_reader *r)
 {
     int64_t size = qev_input_file_size(&r->in);

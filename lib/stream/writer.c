@@ -1,5 +1,6 @@
 /* Writing a QEV stream: header, blocks of events, trailer. */
 #include "internal.h"
+#include "sized.h"
 
 #include <errno.h>
 #include <math.h>
@@ -116,14 +117,16 @@ static int alloc_buffers(qev_writer *w)
     return QEV_OK;
 }
 
-static int apply_opts(qev_writer *w, const qev_writer_opts *o)
+static int apply_opts(qev_writer *w, const qev_writer_opts *opts, size_t opts_size)
 {
-    qev_writer_opts d = {0, 0, 0};
-    if (!o)
-        o = &d;
-    w->level = o->level ? o->level : 1;
-    w->block_events = o->block_events ? o->block_events : QEV_BLOCK_EVENTS;
-    w->segment_blocks = o->segment_blocks ? o->segment_blocks : QEV_SEGMENT_BLOCKS;
+    qev_writer_opts o;
+    if (qev_sized_copy(&o, sizeof o, opts, opts_size) != QEV_OK)
+        return qev_error_set(&w->err, QEV_EINVAL, 0,
+                             "writer options of %zu bytes set fields this library does not know",
+                             opts_size);
+    w->level = o.level ? o.level : 1;
+    w->block_events = o.block_events ? o.block_events : QEV_BLOCK_EVENTS;
+    w->segment_blocks = o.segment_blocks ? o.segment_blocks : QEV_SEGMENT_BLOCKS;
     if (w->level < ZSTD_minCLevel() || w->level > ZSTD_maxCLevel())
         return qev_error_set(&w->err, QEV_EINVAL, 0, "compression level %d is out of range",
                              w->level);
@@ -134,14 +137,14 @@ static int apply_opts(qev_writer *w, const qev_writer_opts *o)
 }
 
 qev_writer *qev_writer_fdopen(int fd, const char *name, const qev_meta *meta,
-                              const qev_writer_opts *opts)
+                              const qev_writer_opts *opts, size_t opts_size)
 {
     qev_writer *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->fd = fd;
     w->name = strdup(name ? name : "-");
-    if (apply_opts(w, opts) != QEV_OK)
+    if (apply_opts(w, opts, opts_size) != QEV_OK)
         return w;
     if (!w->name || alloc_buffers(w) != QEV_OK) {
         qev_error_set(&w->err, QEV_ENOMEM, 0, "out of memory");

@@ -128,7 +128,7 @@ static void round_trip(const struct events *k)
 {
     int fd = memfd_create("fuzz-round-trip", MFD_CLOEXEC);
     FUZZ_CHECK(fd >= 0, "memfd_create failed");
-    qev_writer *w = qev_writer_fdopen(fd, "round-trip", k->seg_meta[0], NULL);
+    qev_writer *w = qev_writer_fdopen(fd, "round-trip", k->seg_meta[0], NULL, 0);
     FUZZ_CHECK(w != NULL, "out of memory");
     for (size_t s = 0; s < k->nseg; s++) {
         if (s > 0)

@@ -69,7 +69,7 @@ static qev_writer *null_writer(void)
         int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
         qev_meta *m = qev_meta_new();
         FUZZ_CHECK(fd >= 0 && m, "cannot open /dev/null");
-        w = qev_writer_fdopen(fd, "/dev/null", m, NULL);
+        w = qev_writer_fdopen(fd, "/dev/null", m, NULL, 0);
         FUZZ_CHECK(w && qev_writer_status(w) == QEV_OK, "cannot start a writer");
         qev_meta_free(m);
     }

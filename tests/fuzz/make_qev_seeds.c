@@ -29,7 +29,7 @@ static int write_file(const char *dir, const char *name, qev_writer_opts *o,
     if (fd < 0)
         return 1;
     qev_meta *m = meta_of("", NULL, NULL);
-    qev_writer *w = qev_writer_fdopen(fd, name, m, o);
+    qev_writer *w = qev_writer_fdopen(fd, name, m, o, sizeof *o);
     int rc = body(w);
     if (rc == QEV_OK)
         rc = qev_writer_close(w);

@@ -28,7 +28,7 @@ static int write_stream(const qev_event *ev, size_t n, const char *fields, uint3
     fclose(f);
     qev_meta *m = meta_with_fields(fields);
     qev_writer_opts o = {1, block, 0};
-    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o);
+    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o, sizeof o);
     qev_write(w, ev, n);
     int rc = qev_writer_close(w);
     qev_meta_free(m);
@@ -299,7 +299,7 @@ static void test_undeclared_field_refused(void)
     qev_event e = {5, 1, 0, QEV_F_PIXEL, 3};
     FILE *f = tmpfile();
     qev_meta *m = meta_with_fields(NULL);
-    qev_writer *w = qev_writer_fdopen(fileno(f), "tmp", m, NULL);
+    qev_writer *w = qev_writer_fdopen(fileno(f), "tmp", m, NULL, 0);
     qev_write(w, &e, 1);
     int rc = qev_writer_finish(w);
     tap_ok(rc == QEV_EINVAL && strstr(qev_writer_error(w), "pixel"),
@@ -446,7 +446,7 @@ static void test_segment_rollover(void)
     fclose(f);
     qev_meta *m = meta_with_fields(NULL);
     qev_writer_opts o = {1, 100, 3};
-    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o);
+    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o, sizeof o);
     qev_write(w, ev, N);
     qev_writer_close(w);
     qev_meta_free(m);
@@ -478,7 +478,7 @@ static void test_closing_meta(void)
     qev_meta_set(closing, "source_records", "5000");
     qev_meta_set(closing, "truncated", "1");
     qev_writer_opts o = {1, 1000, 0};
-    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o);
+    qev_writer *w = qev_writer_fdopen(fd, "tmp", m, &o, sizeof o);
     qev_write(w, ev, N);
     qev_writer_set_closing_meta(w, closing);
     qev_writer_close(w);
@@ -541,7 +541,7 @@ static void test_sync_grid(void)
         FILE *f = tmpfile();
         int fd = dup(fileno(f));
         fclose(f);
-        qev_writer *w = qev_writer_fdopen(fd, "grid", m, NULL);
+        qev_writer *w = qev_writer_fdopen(fd, "grid", m, NULL, 0);
         qev_write(w, ev, N);
         qev_writer_close(w);
         qev_meta_free(m);
