@@ -12,10 +12,17 @@ DESTDIR ?=
 
 CC ?= cc
 CFLAGS ?= -O2 -g
+# The one version number is QPIPE_VERSION in lib/stream/qev.h. The SONAME
+# carries its major part, which rises with every incompatible change to the
+# public API (the policy is in qev.h and qev(3)).
+QPIPE_VERSION := $(shell sed -n 's/^\#define QPIPE_VERSION "\(.*\)"$$/\1/p' lib/stream/qev.h)
+$(if $(QPIPE_VERSION),,$(error cannot read QPIPE_VERSION from lib/stream/qev.h))
+QEV_MAJOR := $(firstword $(subst ., ,$(QPIPE_VERSION)))
 BUILD ?= build
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags libzstd 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+PKG_LIBS := $(ZSTD_LIBS)
 # libpng reads and writes PNG images (qssim).
 PKG_CFLAGS += $(shell pkg-config --cflags libpng 2>/dev/null)
 PKG_LIBS += $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
@@ -36,6 +43,8 @@ LIB_INCLUDES := $(QEV_DIRS:%=-I%) $(ANALYSIS_DIRS:%=-I%)
 TOOL_INCLUDES := $(LIB_INCLUDES) -Icli
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) $(HDF5_CFLAGS) $(VECTORIZE) $(CFLAGS)
 LDLIBS = $(PKG_LIBS) $(HDF5_LIBS) -lcsv -lm
+# What libqev needs besides libzstd (not libpng: images belong to the analyses).
+QEV_PRIVATE_LIBS = $(HDF5_LIBS) -lcsv -lm
 
 QEV_SRC := $(sort $(wildcard $(QEV_DIRS:%=%/*.c)))
 ANALYSIS_SRC := $(sort $(wildcard $(ANALYSIS_DIRS:%=%/*.c)))
@@ -75,9 +84,13 @@ all: $(BINS) $(BUILD)/libqev.a
 # Header dependencies come from the compiler (-MMD -MP). Library objects do
 # not see cli/, so no library file can include a CLI header.
 DEPFLAGS = -MMD -MP
+# libqev exports what its headers mark QEV_API and nothing else; the static
+# archive's objects are built the same way, so both libraries agree.
+QEV_VISIBILITY = -fvisibility=hidden
+$(QEV_OBJ): LIB_VISIBILITY = $(QEV_VISIBILITY)
 $(BUILD)/lib/%.o: lib/%.c | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIB_INCLUDES) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_INCLUDES) $(ALL_CFLAGS) $(LIB_VISIBILITY) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: %.c | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -98,27 +111,37 @@ $(BUILD)/libqcli.a: $(CLI_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-# The shared library is built from position-independent objects of its own.
+# The shared library is built from position-independent objects of its own;
+# lib/libqev.map keeps every other symbol local.
 LIB_PIC := $(QEV_SRC:%.c=$(BUILD)/pic/%.o)
-SONAME := libqev.so.0
+SONAME := libqev.so.$(QEV_MAJOR)
+SHLIB := libqev.so.$(QPIPE_VERSION)
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIB_INCLUDES) $(ALL_CFLAGS) $(DEPFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_INCLUDES) $(ALL_CFLAGS) $(QEV_VISIBILITY) $(DEPFLAGS) -fPIC -c $< -o $@
 
-$(BUILD)/$(SONAME): $(LIB_PIC)
-	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+$(BUILD)/$(SHLIB): $(LIB_PIC) lib/libqev.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libqev.map -Wl,-z,defs \
+	  -o $@ $(LIB_PIC) $(LDFLAGS) $(ZSTD_LIBS) $(QEV_PRIVATE_LIBS)
 
-# The library's public headers: everything in lib/ but its private ones and
-# the CLI layer, which lives with the tools.
-PUBLIC_HEADERS := $(filter-out lib/stream/internal.h lib/stream/input.h lib/%_int.h,\
-                    $(wildcard $(QEV_DIRS:%=%/*.h) $(ANALYSIS_DIRS:%=%/*.h)))
+# The public API: the stream, vendor reading, merging and filtering. Every
+# header they include is public too; the rest of lib/ is internal.
+PUBLIC_HEADERS := lib/stream/qev.h lib/io/tagread.h lib/stream/merge.h lib/stream/filter.h
 
-$(BUILD)/qpipe.pc: Makefile
+# qpipe.pc names the install paths, so it is rebuilt when they change: the
+# stamp holds their values and is rewritten only when they differ.
+PC_PATHS := $(PREFIX) $(LIBDIR) $(INCDIR)
+$(BUILD)/pc-paths: FORCE
 	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(PC_PATHS)' ] || printf '%s\n' '$(PC_PATHS)' >$@
+
+$(BUILD)/qpipe.pc: $(BUILD)/pc-paths lib/stream/qev.h Makefile
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
-	  'Name: qpipe' 'Description: libqev, the QEV photon-event stream and its algorithms' \
-	  'Version: 0.1.0' 'Requires.private: libzstd' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lqev' 'Libs.private: $(LDLIBS)' >$@
+	  'Name: qpipe' 'Description: libqev, the QEV photon-event stream and vendor time-tag readers' \
+	  'Version: $(QPIPE_VERSION)' 'Requires.private: libzstd' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lqev' 'Libs.private: $(QEV_PRIVATE_LIBS)' >$@
+
+FORCE:
 
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $$(call tool_objs,%) $(TOOL_LIBS)
@@ -147,24 +170,26 @@ check: deps-test
 
 units: $(UNITS) $(FUZZ_REPLAYS)
 
+# A harness compiles and links in one step, so its header list goes beside it.
+PROGRAM_DEPFLAGS = $(DEPFLAGS) -MF $@.d -MT $@
 $(FUZZ_FORMATS:%=$(BUILD)/fuzz/replay-%): $(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_tagread.c \
   tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -DFUZZ_FORMAT='"$*"' -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) $(PROGRAM_DEPFLAGS) -DFUZZ_FORMAT='"$*"' -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) $(PROGRAM_DEPFLAGS) -o $@ $< $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(FUZZ_FORMATS:%=$(BUILD)/fuzz/fuzz-%): $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_tagread.c \
   tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -DFUZZ_FORMAT='"$*"' -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) $(PROGRAM_DEPFLAGS) -DQPIPE_LIBFUZZER -DFUZZ_FORMAT='"$*"' -fsanitize=fuzzer -o $@ $< \
 	  $(TOOL_LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) -DQPIPE_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(TOOL_LIBS) \
+	$(CC) $(CPPFLAGS) $(TOOL_INCLUDES) $(ALL_CFLAGS) $(PROGRAM_DEPFLAGS) -DQPIPE_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(TOOL_LIBS) \
 	  $(LDFLAGS) $(LDLIBS)
 
 fuzzers: $(FUZZ_TARGETS)
@@ -204,29 +229,35 @@ demo: deps-build all
 bench: deps-bench all $(BENCHES)
 	@BUILD=$(BUILD) bench/run
 
-install: all $(BUILD)/$(SONAME) $(BUILD)/qpipe.pc
+# Every step of install and uninstall is checked: a missing page or a failed
+# copy stops make with an error.
+MAN_PAGES = $(foreach n,1 3 5 7,$(wildcard man/*.$(n)))
+BASH_COMPLETIONS = $(wildcard completions/bash/*)
+ZSH_COMPLETIONS = $(wildcard completions/zsh/_*)
+install: all $(BUILD)/$(SHLIB) $(BUILD)/qpipe.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-	  $(DESTDIR)$(LIBDIR)/pkgconfig \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(foreach n,1 3 5 7,$(DESTDIR)$(MANDIR)/man$(n)) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(BUILD)/libqev.a $(DESTDIR)$(LIBDIR)
-	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)
+	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libqev.so
 	install -m 644 $(BUILD)/qpipe.pc $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)
-	for p in man/*.1; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man1; done; true
-	for p in man/*.5; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man5; done; true
-	for p in man/*.7; do [ -e "$$p" ] && install -m 644 "$$p" $(DESTDIR)$(MANDIR)/man7; done; true
-	for c in completions/bash/*; do [ -e "$$c" ] && install -m 644 "$$c" $(DESTDIR)$(BASHCOMPDIR); done; true
-	for c in completions/zsh/_*; do [ -e "$$c" ] && install -m 644 "$$c" $(DESTDIR)$(ZSHCOMPDIR); done; true
+	install -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(filter %.3,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(BASH_COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 $(ZSH_COMPLETIONS) $(DESTDIR)$(ZSHCOMPDIR)
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
-	  $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
-	rm -f $(DESTDIR)$(LIBDIR)/libqev.a $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libqev.so \
-	  $(DESTDIR)$(LIBDIR)/pkgconfig/qpipe.pc
-	for p in man/*.5 man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; done
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(BASH_COMPLETIONS:completions/bash/%=$(DESTDIR)$(BASHCOMPDIR)/%) \
+	  $(ZSH_COMPLETIONS:completions/zsh/%=$(DESTDIR)$(ZSHCOMPDIR)/%)
+	rm -f $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	rm -f $(DESTDIR)$(LIBDIR)/libqev.a $(DESTDIR)$(LIBDIR)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libqev.so $(DESTDIR)$(LIBDIR)/pkgconfig/qpipe.pc
 	rm -rf $(DESTDIR)$(INCDIR)
 
 clean:

@@ -18,6 +18,7 @@ setup_file() {
         [ -f "$DEST/usr/share/bash-completion/completions/$t" ]
         [ -f "$DEST/usr/share/zsh/site-functions/_$t" ]
     done
+    [ -f "$DEST/usr/share/man/man3/qev.3" ]
     [ -f "$DEST/usr/share/man/man5/qev.5" ]
     [ -f "$DEST/usr/share/man/man7/qpipe.7" ]
     [ -f "$DEST/usr/lib/libqev.a" ]
@@ -66,6 +67,25 @@ C
         $(PKG_CONFIG_SYSROOT_DIR= pkg-config --libs --static qpipe | sed 's/-lqev//')
     run ./count-static s.qev
     assert_output "50000 $want_two"
+}
+
+@test "qpipe.pc follows PREFIX and LIBDIR from one make install to the next" {
+    make -s -C "$QPIPE_TOP" BUILD="${BUILD:-build}" install DESTDIR="$PWD/x" PREFIX=/opt/x \
+        LIBDIR=/opt/x/lib64 >log 2>&1 || fail "$(cat log)"
+    run sed -n '1,3p' x/opt/x/lib64/pkgconfig/qpipe.pc
+    assert_output "$(printf '%s\n' prefix=/opt/x libdir=/opt/x/lib64 includedir=/opt/x/include/qpipe)"
+    [ -f x/opt/x/lib64/libqev.so.0 ]
+    make -s -C "$QPIPE_TOP" BUILD="${BUILD:-build}" install DESTDIR="$PWD/y" PREFIX=/usr \
+        >log 2>&1 || fail "$(cat log)"
+    run sed -n '1p' y/usr/lib/pkgconfig/qpipe.pc
+    assert_output prefix=/usr
+}
+
+@test "make install fails when a file cannot be installed" {
+    mkdir -p "z/usr/share/man/man1/qcat.1"
+    run make -s -C "$QPIPE_TOP" BUILD="${BUILD:-build}" install DESTDIR="$PWD/z" PREFIX=/usr
+    assert_failure
+    assert_output --partial 'qcat.1'
 }
 
 @test "make uninstall removes what install put there" {
