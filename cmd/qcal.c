@@ -16,6 +16,7 @@
 #include "corrhist.h"
 #include "corrstats.h"
 #include "filter.h"
+#include "heralding.h"
 #include "image.h"
 #include "qcal_drift.h"
 #include "qcal_fit.h"
@@ -1112,18 +1113,14 @@ struct eff_result {
     int64_t window;
 };
 
-/* (C - A) / (N - D T) with a binomial variance: eta (1 - eta) N_net for the
- * true coincidences, A + sigma_A^2 for the accidentals, and eta^2 (D T +
- * (sigma_D T)^2) for the dark counts in N. */
 static void klyshko(const qev_pair_stats *s, double herald_n, double dark, double sigma_dark,
                     double *eta, double *sigma)
 {
-    double T = s->duration_s, dt = dark * T, net = herald_n - dt;
-    double e = net > 0 ? (s->coincidences - s->accidentals) / net : NAN;
-    double var = net * e * (1 - e) + s->accidentals + s->sigma_accidentals * s->sigma_accidentals +
-                 e * e * (dt + sigma_dark * sigma_dark * T * T);
-    *eta = e;
-    *sigma = net > 0 ? sqrt(fmax(var, 0)) / net : NAN;
+    qev_herald_counts k = {s->coincidences, s->accidentals, s->sigma_accidentals, herald_n,
+                           dark, sigma_dark, s->duration_s};
+    qev_efficiency e = qev_klyshko(&k);
+    *eta = e.eta;
+    *sigma = e.sigma;
 }
 
 static int64_t cal_delay(const struct opts *o, int *found)

@@ -438,6 +438,41 @@ EOF
     assert_line --regexp '^efficiency\.2 = 0\.(39|40)'
 }
 
+@test "efficiency: the same eta and sigma as qcorr stats on one stream, with and without dark" {
+    # One estimator (lib/corr/heralding.h) behind both tools: given qcal's
+    # window and delay, qcorr stats reports the very same doubles. A dark
+    # rate without a sigma is what qcorr's --dark gives.
+    qsim spdc -r 100k -d 1s --det=1:eff=0.5,jitter=30ps,dark=2k \
+        --det=2:eff=0.4,jitter=30ps,delay=3ns -s 21 -o e.qev
+    printf 'qpipe-calibration 1\ndark.1 = 2000 Hz\n' >dk.cal
+    for dark in none dk.cal; do
+        if [ $dark = none ]; then
+            qcal efficiency --json e.qev >cal.json
+        else
+            qcal efficiency --json --dark $dark e.qev >cal.json
+        fi
+        read -r w d < <(python3 -c 'import json, sys; e = json.load(open("cal.json"))
+print(e["window_ps"], round(e["delay_ps"]))')
+        [ "$d" -gt 2900 ] && [ "$d" -lt 3100 ] || fail "delay $d ps"
+        if [ $dark = none ]; then
+            qcorr stats -p 1:2 -w "${w}ps" -d "2:${d}ps" --json e.qev >corr.json
+        else
+            qcorr stats -p 1:2 -w "${w}ps" -d "2:${d}ps" --dark 1:2000 --json e.qev >corr.json
+        fi
+        run python3 -c 'import json
+e = json.load(open("cal.json"))
+p = json.load(open("corr.json"))["pairs"][0]
+for arm in "ab":
+    pairs = [(e["eta_" + arm], p["heralding_eta_" + arm]),
+             (e["sigma_eta_" + arm], p["sigma_heralding_eta_" + arm])]
+    print(arm, all(x == y for x, y in pairs), pairs)
+assert 0.003 > e["sigma_eta_a"] > 0.002 and 0.003 > e["sigma_eta_b"] > 0.002'
+        assert_success
+        assert_line --partial 'a True'
+        assert_line --partial 'b True'
+    done
+}
+
 @test "flat: per-pixel efficiencies under uniform light, pulls of unit spread" {
     # 16 x 16 pixels with efficiency e = 0.5 + 0.05 ((7x + 3y) mod 10) under
     # 1000 photons/s each for 1 s; truth e / mean(e).

@@ -11,7 +11,8 @@ load helpers
 # histogram's reach, per ps of delay, times w_eff; delayed, the pairs with
 # |tau - d - D| <= h. CAR = (C - A)/A, eta_B = (C - A)/(N_A - dark_A T),
 # eta_A = (C - A)/(N_B - dark_B T); sigma_CAR = sqrt(C/A^2 + (C sigma_A/A^2)^2),
-# sigma_eta = sqrt(C + sigma_A^2)/(N - dark T).
+# sigma_eta = sqrt(N' eta (1 - eta) + A + sigma_A^2 + eta^2 dark T)/N' with
+# N' = N - dark T (binomial, lib/corr/heralding.h).
 #
 # References: a stream worked out by hand; exact counts by ref.py (numpy,
 # independent of the C code) on python-written streams whose truth (pairs born
@@ -94,8 +95,10 @@ def exact(args):
     out["sigma_car"] = math.sqrt(C / A ** 2 + (C * sA / A ** 2) ** 2)
     for name, n, dark in (("b", na, dark_a), ("a", nb, dark_b)):
         heralds = n - dark * Ts
-        out["heralding_eta_" + name] = (C - A) / heralds
-        out["sigma_heralding_eta_" + name] = math.sqrt(C + sA ** 2) / heralds
+        eta = (C - A) / heralds
+        out["heralding_eta_" + name] = eta
+        out["sigma_heralding_eta_" + name] = math.sqrt(
+            heralds * eta * (1 - eta) + A + sA ** 2 + eta ** 2 * dark * Ts) / heralds
     print(json.dumps(out))
 
 
@@ -164,10 +167,12 @@ setup_file() {
     assert_line --index 6 '  accidentals, singles     0.03003 +- 0.018'
     assert_line --index 7 '  accidentals, off-peak    0.0328175 +- 0.023'
     assert_line --index 8 '  accidentals, delayed     2 +- 1.4 (window at +20000 ps)'
-    # CAR (2 - 0.03003)/0.03003 = 65.6001; eta_B 1.96997/6, eta_A 1.96997/5.
+    # CAR (2 - 0.03003)/0.03003 = 65.6001; eta_B 1.96997/6, eta_A 1.96997/5;
+    # sigma_eta^2 = (1.96997 (N - 1.96997)/N + 0.03003 + 0.018183^2)/N^2:
+    # 0.1939 for N = 6, 0.2213 for N = 5.
     assert_line --index 9 '  CAR                      65.6001 +- 62 ((C - A)/A, A from singles)'
-    assert_line --index 10 '  heralding eta_B          0.328328 +- 0.24 ((C - A)/(N_A - dark_A T))'
-    assert_line --index 11 '  heralding eta_A          0.393994 +- 0.28 ((C - A)/(N_B - dark_B T))'
+    assert_line --index 10 '  heralding eta_B          0.328328 +- 0.19 ((C - A)/(N_A - dark_A T))'
+    assert_line --index 11 '  heralding eta_A          0.393994 +- 0.22 ((C - A)/(N_B - dark_B T))'
     # A dark rate of 1 MHz on A removes 1 herald in 1 us: eta_B 1.96997/5.
     run --separate-stderr qcorr stats -p 1:2 --dark 1:1MHz --json h.qev
     assert_success
@@ -253,13 +258,12 @@ out = [near(p["car"], t["both"] / A, p["sigma_car"]),
        near(p["heralding_eta_b"], t["both"] / t["n_a"], p["sigma_heralding_eta_b"]),
        near(p["heralding_eta_a"], t["both"] / t["n_b"], p["sigma_heralding_eta_a"])]
 # With the background rates as dark counts: the efficiency of each arm among
-# its partners heralded. The subtracted dark counts are an expectation; their
-# Poisson spread adds sqrt(dark T) eta / heralds to the tool sigma.
-for eta, sig, both, pairs, bg in (("heralding_eta_b", "sigma_heralding_eta_b", t["both"], t["pairs_a"], t["bg_a"]),
-                                  ("heralding_eta_a", "sigma_heralding_eta_a", t["both"], t["pairs_b"], t["bg_b"])):
+# its partners heralded. The subtracted dark counts are an expectation; the
+# tool sigma holds their Poisson spread.
+for eta, sig, both, pairs in (("heralding_eta_b", "sigma_heralding_eta_b", t["both"], t["pairs_a"]),
+                              ("heralding_eta_a", "sigma_heralding_eta_a", t["both"], t["pairs_b"])):
     want = both / pairs
-    extra = math.sqrt(bg * T) * want / pairs
-    out.append(near(q[eta], want, math.hypot(q[sig], extra)))
+    out.append(near(q[eta], want, q[sig]))
 print(*out)' "$d/c.truth"
     assert_success
     assert_output 'True True True True True'
@@ -406,14 +410,12 @@ for seed in range(1, 11):
         "acc_singles": (p["accidentals_singles"], A, p["sigma_accidentals_singles"]),
         "acc_offpeak": (p["accidentals_offpeak"], A, p["sigma_accidentals_offpeak"]),
         "acc_delayed": (p["accidentals_delayed"], A, p["sigma_accidentals_delayed"]),
-        # eta_B: coincidences over heralds net of dark counts; the Poisson
-        # spread of the dark counts adds to the tool sigma (see above).
+        # eta_B: coincidences over heralds net of dark counts; the tool
+        # sigma holds the Poisson spread of the dark counts (see above).
         "eta_b": (p["heralding_eta_b"], t["coincidence_hz"] / (ch1["singles_hz"] - ch1["dark_hz"]),
-                  math.hypot(p["sigma_heralding_eta_b"],
-                             math.sqrt(ch1["dark_hz"] * T) * ch2["eff"] / (C / ch2["eff"]))),
+                  p["sigma_heralding_eta_b"]),
         "eta_a": (p["heralding_eta_a"], t["coincidence_hz"] / (ch2["singles_hz"] - ch2["dark_hz"]),
-                  math.hypot(p["sigma_heralding_eta_a"],
-                             math.sqrt(ch2["dark_hz"] * T) * ch1["eff"] / (C / ch1["eff"]))),
+                  p["sigma_heralding_eta_a"]),
     }
     for name, (got, want, sigma) in checks.items():
         if abs(got - want) > 3 * sigma:

@@ -1,6 +1,7 @@
 /* Coincidences, accidentals, CAR and heralding from a 1 ps histogram. */
 #include "corrstats.h"
 #include "corrhist.h"
+#include "heralding.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -157,15 +158,15 @@ static void accidentals(const qev_partial *p, size_t pair, const struct hist_win
     s->sigma_accidentals = s->sigma_acc[use >= 0 && use < 3 ? use : 0];
 }
 
+/* The dark rate is given, not measured: it carries no sigma of its own. */
 static void heralding(qev_pair_stats *s, double herald_events, double dark_rate, double *eta,
                       double *sigma)
 {
-    double heralds = herald_events - dark_rate * s->duration_s;
-    double net = s->coincidences - s->accidentals;
-    *eta = heralds > 0 ? net / heralds : NAN;
-    *sigma = heralds > 0 ? sqrt(s->coincidences + s->sigma_accidentals * s->sigma_accidentals) /
-                               heralds
-                         : NAN;
+    qev_herald_counts k = {s->coincidences, s->accidentals, s->sigma_accidentals,
+                           herald_events, dark_rate, 0, s->duration_s};
+    qev_efficiency e = qev_klyshko(&k);
+    *eta = e.eta;
+    *sigma = e.sigma;
 }
 
 void qev_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *s)
