@@ -109,6 +109,25 @@ const char *qtag_format_name(const qtag_reader *r) { return r->fmt ? r->fmt->nam
 const qev_meta *qtag_meta(const qtag_reader *r) { return r->meta; }
 qtag_counts qtag_get_counts(const qtag_reader *r) { return r->counts; }
 
+uint64_t qtag_count(const qtag_reader *r, enum qtag_counter counter)
+{
+    const qtag_counts *c = &r->counts;
+    switch (counter) {
+    case QTAG_RECORDS: return c->records;
+    case QTAG_EXPECTED_RECORDS: return c->expected_records;
+    case QTAG_PHOTONS: return c->photons;
+    case QTAG_SYNCS: return c->syncs;
+    case QTAG_MARKERS: return c->markers;
+    case QTAG_OVERFLOW_RECORDS: return c->overflow_records;
+    case QTAG_OVERFLOWS: return c->overflows;
+    case QTAG_INVALID_RECORDS: return c->invalid;
+    case QTAG_UNKNOWN_RECORDS: return c->unknown;
+    case QTAG_TRAILING_BYTES: return c->trailing_bytes;
+    case QTAG_TRUNCATED: return (uint64_t)c->truncated;
+    }
+    return 0;
+}
+
 void qtag_progress(const qtag_reader *r, uint64_t *done, uint64_t *total)
 {
     int64_t size = qev_input_file_size(&r->in);
@@ -126,30 +145,34 @@ long qtag_read(qtag_reader *r, qev_event *out, size_t cap)
     return n;
 }
 
-void qtag_describe_counts(const qtag_reader *r, qev_meta *m)
+int qtag_describe_counts(const qtag_reader *r, qev_meta *m)
 {
     const qtag_counts *c = &r->counts;
-    qev_meta_setf(m, "source_records", "%" PRIu64, c->records);
+    int failed = qev_meta_setf(m, "source_records", "%" PRIu64, c->records) != QEV_OK;
     if (c->expected_records)
-        qev_meta_setf(m, "source_records_promised", "%" PRIu64, c->expected_records);
-    qev_meta_setf(m, "source_overflows", "%" PRIu64, c->overflows);
-    qev_meta_setf(m, "source_unknown_records", "%" PRIu64, c->unknown);
+        failed |= qev_meta_setf(m, "source_records_promised", "%" PRIu64, c->expected_records) !=
+                  QEV_OK;
+    failed |= qev_meta_setf(m, "source_overflows", "%" PRIu64, c->overflows) != QEV_OK;
+    failed |= qev_meta_setf(m, "source_unknown_records", "%" PRIu64, c->unknown) != QEV_OK;
     if (c->invalid)
-        qev_meta_setf(m, "source_invalid_records", "%" PRIu64, c->invalid);
+        failed |= qev_meta_setf(m, "source_invalid_records", "%" PRIu64, c->invalid) != QEV_OK;
     if (c->truncated)
-        qev_meta_set(m, "truncated", "1");
+        failed |= qev_meta_set(m, "truncated", "1") != QEV_OK;
     if (r->fmt && r->fmt->describe)
         r->fmt->describe(r, m);
+    return failed ? QEV_ENOMEM : QEV_OK;
 }
 
-void qtag_close(qtag_reader *r)
+int qtag_close(qtag_reader *r)
 {
     if (!r)
-        return;
+        return QEV_ENOMEM;
+    int rc = r->err.status == QEV_END ? QEV_OK : r->err.status;
     if (r->fmt && r->fmt->free_state)
         r->fmt->free_state(r->state);
     qev_input_close(&r->in);
     qev_meta_free(r->meta);
     free(r->name);
     free(r);
+    return rc;
 }

@@ -53,12 +53,31 @@ QEV_API const qev_meta *qtag_meta(const qtag_reader *r);
  * truncated file is an error (QEV_ETRUNC) unless allow_truncated was set. */
 QEV_API long qtag_read(qtag_reader *r, qev_event *out, size_t cap);
 QEV_API qtag_counts qtag_get_counts(const qtag_reader *r);
+/* What the reader saw so far, one counter at a time, so that new ones can be
+ * added. */
+enum qtag_counter {
+    QTAG_RECORDS = 0,          /* whole records read */
+    QTAG_EXPECTED_RECORDS = 1, /* what the header promised; 0 when it does not say */
+    QTAG_PHOTONS = 2,
+    QTAG_SYNCS = 3,
+    QTAG_MARKERS = 4,
+    QTAG_OVERFLOW_RECORDS = 5,
+    QTAG_OVERFLOWS = 6,        /* periods added by the overflow records */
+    QTAG_INVALID_RECORDS = 7,  /* records that carry no event by design (B&H INVALID) */
+    QTAG_UNKNOWN_RECORDS = 8,  /* records it could not interpret */
+    QTAG_TRAILING_BYTES = 9,   /* a partial record at the end */
+    QTAG_TRUNCATED = 10,       /* 1: fewer records than promised, or a partial record */
+};
+/* The counter's value; 0 for one this library does not know. */
+QEV_API uint64_t qtag_count(const qtag_reader *r, enum qtag_counter counter);
 /* Bytes read so far, and the file's size (0 for a pipe), for progress. */
 QEV_API void qtag_progress(const qtag_reader *r, uint64_t *done, uint64_t *total);
 /* Adds the counts and the truncation mark to m, for the stream's trailer-side
- * segment or a later one. */
-QEV_API void qtag_describe_counts(const qtag_reader *r, qev_meta *m);
-QEV_API void qtag_close(qtag_reader *r);
+ * segment or a later one. QEV_ENOMEM when m could not take them all. */
+QEV_API int qtag_describe_counts(const qtag_reader *r, qev_meta *m);
+/* Returns the sticky status (QEV_OK after a clean end, or when the file was
+ * not read to its end without error) and frees the handle. */
+QEV_API int qtag_close(qtag_reader *r);
 
 /* The formats, for --help and --format. */
 QEV_API size_t qtag_format_count(void);

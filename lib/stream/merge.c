@@ -161,6 +161,7 @@ long qev_merger_read(qev_merger *m, const qev_event **events)
     return (long)n;
 }
 
+int qev_merger_status(const qev_merger *m) { return m->err.status; }
 size_t qev_merger_failed_input(const qev_merger *m) { return m->failed; }
 const char *qev_merger_error(const qev_merger *m) { return m->err.msg; }
 

@@ -25,6 +25,8 @@ typedef struct qev_source {
 QEV_API qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k);
 /* Like qev_read: >= 0 merged events, QEV_END, or an error. */
 QEV_API long qev_merger_read(qev_merger *m, const qev_event **events);
+/* The sticky status: QEV_OK, QEV_END after the last event, or the error. */
+QEV_API int qev_merger_status(const qev_merger *m);
 /* After an error: the input it came from, and its message. */
 QEV_API size_t qev_merger_failed_input(const qev_merger *m);
 QEV_API const char *qev_merger_error(const qev_merger *m);
