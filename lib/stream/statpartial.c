@@ -204,28 +204,35 @@ static void channel_row(const qev_partial *p, unsigned c, int64_t shards, qev_ch
     }
 }
 
-static int channel_rows(const qev_partial *p, int64_t shards, qev_channel_row **rows, size_t *n)
+/* Marks the channels that have an events count; returns how many. */
+static size_t mark_channels(const qev_partial *p, uint8_t *seen)
 {
-    static uint8_t seen[65536];
-    memset(seen, 0, sizeof seen);
-    *n = 0;
+    size_t n = 0;
     for (size_t i = 0; i < qev_partial_count(p); i++) {
         unsigned c;
         char tail[16];
         if (sscanf(qev_partial_name(p, i), "ch.%u.%15s", &c, tail) == 2 && c < 65536 &&
             strcmp(tail, "events") == 0 && !seen[c]) {
             seen[c] = 1;
-            (*n)++;
+            n++;
         }
     }
-    *rows = malloc((*n ? *n : 1) * sizeof **rows);
-    if (!*rows)
-        return QEV_ENOMEM;
-    size_t k = 0;
-    for (unsigned c = 0; c < 65536; c++)
-        if (seen[c])
-            channel_row(p, c, shards, &(*rows)[k++]);
-    return QEV_OK;
+    return n;
+}
+
+static int channel_rows(const qev_partial *p, int64_t shards, qev_channel_row **rows, size_t *n)
+{
+    uint8_t *seen = calloc(65536, 1); /* 64 KiB: too much for a small thread's stack */
+    *n = seen ? mark_channels(p, seen) : 0;
+    *rows = seen ? malloc((*n ? *n : 1) * sizeof **rows) : NULL;
+    if (*rows) {
+        size_t k = 0;
+        for (unsigned c = 0; c < 65536; c++)
+            if (seen[c])
+                channel_row(p, c, shards, &(*rows)[k++]);
+    }
+    free(seen);
+    return *rows ? QEV_OK : QEV_ENOMEM;
 }
 
 int qev_stats_from_partial(const qev_partial *p, qev_stats *s, qev_channel_row **rows,
