@@ -237,7 +237,8 @@ static int parse_values(char *rest, int64_t **out, size_t *n)
     size_t cap = 16;
     int64_t *v = malloc(cap * sizeof *v);
     *n = 0;
-    for (char *tok = strtok(rest, " \n"); v && tok; tok = strtok(NULL, " \n")) {
+    char *save;
+    for (char *tok = strtok_r(rest, " \n", &save); v && tok; tok = strtok_r(NULL, " \n", &save)) {
         char *end;
         errno = 0;
         long long x = strtoll(tok, &end, 10);
@@ -262,8 +263,9 @@ static int parse_values(char *rest, int64_t **out, size_t *n)
 
 static int parse_line(qev_partial *p, char *line)
 {
-    char *rule_s = strtok(line, " \n"), *name = strtok(NULL, " \n");
-    char *rest = strtok(NULL, "\n");
+    char *save;
+    char *rule_s = strtok_r(line, " \n", &save), *name = strtok_r(NULL, " \n", &save);
+    char *rest = strtok_r(NULL, "\n", &save);
     enum qev_merge_rule rule;
     int64_t *v = NULL;
     size_t n = 0;
