@@ -4,10 +4,15 @@
 #include "qev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
+
+#define TEMP_RANDOM 6      /* the XXXXXX of qev_temp_name's template */
+#define TEMP_ATTEMPTS 100u /* as many names as mkstemp would try, roughly */
 
 static int fail_errno(char *why, size_t cap, int status, const char *what, int err)
 {
@@ -25,15 +30,45 @@ char *qev_temp_name(const char *path)
     return name;
 }
 
+/* Random letters and digits for the template's XXXXXX, from the kernel's
+ * pool, which leaves no state behind. Should getrandom fail (a kernel before
+ * 3.17), the time, the process id and the attempt still tell concurrent
+ * creators apart: O_EXCL makes a clash a retry, never a shared file. */
+static void fill_random(char *x, unsigned attempt)
+{
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    uint8_t bytes[TEMP_RANDOM];
+    if (getrandom(bytes, sizeof bytes, GRND_NONBLOCK) != (ssize_t)sizeof bytes) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t v = ((uint64_t)ts.tv_sec << 30 ^ (uint64_t)ts.tv_nsec ^
+                      (uint64_t)getpid() << 40) * 0x9E3779B97F4A7C15u + attempt;
+        for (size_t i = 0; i < sizeof bytes; i++, v >>= 8)
+            bytes[i] = (uint8_t)v;
+    }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        x[i] = letters[bytes[i] % (sizeof letters - 1)];
+}
+
+/* open(O_EXCL) with mode 0666 lets the kernel apply the umask (and a default
+ * ACL) as for any new file; mkstemp would fix 0600, and reading the umask to
+ * correct that means setting it, for every thread of the process. */
 int qev_temp_create(char *name)
 {
-    int fd = mkstemp(name);
-    if (fd < 0)
+    size_t len = strlen(name);
+    if (len < TEMP_RANDOM || strcmp(name + len - TEMP_RANDOM, "XXXXXX") != 0) {
+        errno = EINVAL;
         return -1;
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask); /* mkstemp's 0600 would hide the file from the group */
-    return fd;
+    }
+    for (unsigned attempt = 0; attempt < TEMP_ATTEMPTS; attempt++) {
+        fill_random(name + len - TEMP_RANDOM, attempt);
+        /* read-write as from mkstemp; close-on-exec, so that a program
+         * another thread starts meanwhile does not inherit it */
+        int fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1; /* errno is EEXIST */
 }
 
 int qev_atomic_open(qev_atomic_file *a, const char *path, char *why, size_t why_cap)
