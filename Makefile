@@ -170,8 +170,9 @@ check: deps-test
 
 units: $(UNITS) $(FUZZ_REPLAYS)
 
-# A harness compiles and links in one step, so its header list goes beside it.
-PROGRAM_DEPFLAGS = $(DEPFLAGS) -MF $@.d -MT $@
+# A harness compiles and links in one step; its header list goes beside it,
+# hidden, so that the folder lists only programs.
+PROGRAM_DEPFLAGS = $(DEPFLAGS) -MF $(dir $@).$(notdir $@).d -MT $@
 $(FUZZ_FORMATS:%=$(BUILD)/fuzz/replay-%): $(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_tagread.c \
   tests/fuzz/fuzz.h $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
