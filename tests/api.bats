@@ -108,10 +108,11 @@ CC
     assert_output ''
 }
 
-@test "api: libqev.so imports nothing that prints, exits or catches signals" {
+@test "api: libqev.so imports nothing that prints, exits, catches signals or sets process state" {
     dynamic_symbols undefined >imported
     forbidden="exit _exit _Exit abort quick_exit atexit signal sigaction raise printf vprintf
-        puts putchar perror psignal err errx verr warn warnx vwarn error stdout stderr"
+        puts putchar perror psignal err errx verr warn warnx vwarn error stdout stderr
+        umask setlocale setenv putenv unsetenv srand rand strtok"
     for f in $forbidden; do
         grep -qx "$f" imported && fail "libqev.so imports $f"
     done
