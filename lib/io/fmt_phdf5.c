@@ -479,7 +479,7 @@ static void count_kinds(qtag_counts *c, const qev_event *out, hsize_t n)
     }
 }
 
-static long ph5_decode(qtag_reader *r, qev_event *out, size_t cap)
+static long decode_rows(qtag_reader *r, qev_event *out, size_t cap)
 {
     struct ph5_state *s = r->state;
     if (s->next >= s->rows)
@@ -616,7 +616,7 @@ static int open_qpipe_columns(qtag_reader *r, struct ph5_state *s)
 
 /* ---- opening ---- */
 
-static void free_state(void *state)
+static void close_reader(void *state)
 {
     struct ph5_state *s = state;
     if (!s)
@@ -655,9 +655,8 @@ static int check_single_spot(qtag_reader *r, hid_t file)
     return qtag_fail(r, QEV_EFORMAT, "not a Photon-HDF5 file: it has no /photon_data group");
 }
 
-static int ph5_open(qtag_reader *r)
+static int open_reader(qtag_reader *r)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (strcmp(r->name, "-") == 0)
         return qtag_fail(r, QEV_EINVAL, "Photon-HDF5 is read from a named file, not standard input");
     struct ph5_state *s = calloc(1, sizeof *s);
@@ -693,6 +692,31 @@ static int ph5_open(qtag_reader *r)
     return open_qpipe_columns(r, s);
 }
 
+/* ---- the entry points ---- */
+
+/* libhdf5 prints its error stack on stderr unless told not to. That setting
+ * is the calling thread's in a thread-safe libhdf5 and the whole process's in
+ * a serial one, so it is off only while an entry point runs: H5E_BEGIN_TRY
+ * saves it and turns it off, H5E_END_TRY puts the caller's back. */
+static int ph5_open(qtag_reader *r)
+{
+    int rc;
+    H5E_BEGIN_TRY { rc = open_reader(r); } H5E_END_TRY;
+    return rc;
+}
+
+static long ph5_decode(qtag_reader *r, qev_event *out, size_t cap)
+{
+    long n;
+    H5E_BEGIN_TRY { n = decode_rows(r, out, cap); } H5E_END_TRY;
+    return n;
+}
+
+static void ph5_close(void *state)
+{
+    H5E_BEGIN_TRY { close_reader(state); } H5E_END_TRY;
+}
+
 static int ph5_probe(const uint8_t *h, size_t n)
 {
     return n >= 8 && memcmp(h, "\x89HDF\r\n\x1a\n", 8) == 0;
@@ -700,5 +724,5 @@ static int ph5_probe(const uint8_t *h, size_t n)
 
 const struct qtag_format qtag_fmt_phdf5 = {
     "phdf5", "Photon-HDF5 (.h5 .hdf5) through libhdf5, single spot", ".h5 .hdf5",
-    ph5_probe, ph5_open, ph5_decode, free_state, NULL,
+    ph5_probe, ph5_open, ph5_decode, ph5_close, NULL,
 };

@@ -107,8 +107,7 @@ static void close_id(hid_t id, herr_t (*closer)(hid_t))
 }
 
 /* After a failed write the file is given up: closing it would only fail
- * again. (libhdf5 1.10 crashes when it retries such a file at exit, so the
- * writer asks it not to clean up at exit: see phdf5_writer_open.) */
+ * again. libhdf5 closes what is left of it when the library shuts down. */
 static void abandon_file(phdf5_writer *w)
 {
     for (int c = 0; c < NCOLS; c++) {
@@ -270,7 +269,7 @@ static void buffer_event(phdf5_writer *w, const qev_event *e)
     w->channel_seen[e->channel >> 3] |= (uint8_t)(1u << (e->channel & 7));
 }
 
-int phdf5_write(phdf5_writer *w, const qev_event *ev, size_t n)
+static int write_rows(phdf5_writer *w, const qev_event *ev, size_t n)
 {
     for (size_t i = 0; i < n && w->status == QEV_OK; i++) {
         buffer_event(w, &ev[i]);
@@ -316,7 +315,7 @@ static void create_row_arrays(phdf5_writer *w)
     close_id(pd, H5Gclose);
 }
 
-phdf5_writer *phdf5_writer_open(const char *path, const qev_meta *meta)
+static phdf5_writer *open_writer(const char *path, const qev_meta *meta)
 {
     phdf5_writer *w = calloc(1, sizeof *w);
     if (!w)
@@ -326,8 +325,6 @@ phdf5_writer *phdf5_writer_open(const char *path, const qev_meta *meta)
         w->col[c] = -1;
     w->tmin = INT64_MAX;
     w->tmax = INT64_MIN;
-    H5dont_atexit(); /* refused, harmlessly, once the library is in use */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     w->meta = qev_meta_dup(meta);
     if (!w->meta || !allocate_rows(w)) {
         w->status = QEV_ENOMEM;
@@ -597,7 +594,7 @@ static void free_writer(phdf5_writer *w)
     free(w);
 }
 
-int phdf5_writer_close(phdf5_writer *w, char *msg, size_t cap)
+static int close_writer(phdf5_writer *w, char *msg, size_t cap)
 {
     if (w->status == QEV_OK)
         flush_rows(w);
@@ -611,5 +608,30 @@ int phdf5_writer_close(phdf5_writer *w, char *msg, size_t cap)
     int rc = w->status;
     snprintf(msg, cap, "%s", w->msg);
     free_writer(w);
+    return rc;
+}
+
+/* ---- the entry points ---- */
+
+/* libhdf5's printing of errors stays off only while an entry point runs, as
+ * in the reader (fmt_phdf5.c says why). */
+phdf5_writer *phdf5_writer_open(const char *path, const qev_meta *meta)
+{
+    phdf5_writer *w;
+    H5E_BEGIN_TRY { w = open_writer(path, meta); } H5E_END_TRY;
+    return w;
+}
+
+int phdf5_write(phdf5_writer *w, const qev_event *ev, size_t n)
+{
+    int rc;
+    H5E_BEGIN_TRY { rc = write_rows(w, ev, n); } H5E_END_TRY;
+    return rc;
+}
+
+int phdf5_writer_close(phdf5_writer *w, char *msg, size_t cap)
+{
+    int rc;
+    H5E_BEGIN_TRY { rc = close_writer(w, msg, cap); } H5E_END_TRY;
     return rc;
 }
