@@ -45,7 +45,7 @@ uint64_t qev_correlator_singles(const qev_correlator *c, uint16_t channel);
 void qev_correlator_span(const qev_correlator *c, int64_t *first, int64_t *last);
 void qev_correlator_free(qev_correlator *c);
 
-/* Normalisation (DESIGN section 4): the accidental expectation of bin k for a
+/* Normalisation (docs/conventions.md section 2.2): the accidental expectation of bin k for a
  * duration T, and the same corrected for the edges of a finite record. */
 double qev_corr_expected(uint64_t na, uint64_t nb, int64_t bin, double duration);
 double qev_corr_expected_edge(uint64_t na, uint64_t nb, int64_t bin, double duration,
