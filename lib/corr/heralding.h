@@ -1,5 +1,5 @@
 /* Klyshko's heralding efficiency of one arm of a pair source, with the
- * background subtracted (DESIGN section 4): qcorr stats and qcal efficiency.
+ * background subtracted (docs/conventions.md section 2.6): qcorr stats and qcal efficiency.
  *
  *     eta = (C - A) / (N - D T)
  *
