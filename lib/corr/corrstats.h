@@ -1,5 +1,5 @@
 /* Coincidence statistics of herald/signal pairs from a 1 ps correlation
- * histogram (DESIGN section 4): coincidences in a window of full width w
+ * histogram (docs/conventions.md sections 2.3-2.6): coincidences in a window of full width w
  * centred on the delay d (|tau - d| <= w/2, both ends included), accidentals
  * three ways, CAR and Klyshko heralding efficiencies, each with an
  * uncertainty from counting statistics. The histogram is a mergeable partial,
