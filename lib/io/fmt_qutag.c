@@ -1,6 +1,6 @@
 /* qutools quTAG binary files (FORMAT_BINARY of tdcbase.h): a 40-byte header
  * that starts with the bytes 87 B3 91 FA, then 10-byte records of a uint64
- * time in ps and a uint16 channel, little-endian (FORMATS.md section 2.2).
+ * time in ps and a uint16 channel, little-endian (docs/formats.md section 2.2).
  *
  * Only the magic of the header is known; the rest is kept as hex. The
  * compressed 5-byte records (FORMAT_COMPRESSED) are not read: their 37-bit
