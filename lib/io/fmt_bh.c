@@ -1,6 +1,6 @@
 /* Becker & Hickl SPC FIFO files (.spc) of the SPC-130/140/150/160 family, and
  * the SPC-830/180 that share its layout: a 32-bit header word, then 32-bit
- * records (FORMATS.md section 2.4).
+ * records (docs/formats.md section 2.4).
  *
  * Record bits: 31 INVALID, 30 MTOV, 29 GAP, 28 MARK, 27-16 ADC, 15-12 ROUT,
  * 11-0 MT. The macro-time counts the clock the header gives (in 0.1 ns) and
@@ -9,7 +9,7 @@
  * TCSPC Handbook), so MARK is tested before INVALID+MTOV is taken for a
  * multiple-overflow record.
  *
- * The SPC-600/630 records are not read: FORMATS.md does not give their flag
+ * The SPC-600/630 records are not read: docs/formats.md 2.4 does not give their flag
  * bits, and its macro-time split does not add up. */
 #include "tagread_int.h"
 
