@@ -5,10 +5,10 @@ Written from PicoQuant's published layouts, not from qpipe's reader:
 - PTU: doc/apx_tagtypes.html (8-byte magic "PQTTTR", 8-byte version, 48-byte
   tag heads: 32-byte name, int32 index, uint32 type, 8-byte value; string,
   array and blob types give a byte count and that many bytes follow);
-- records: doc/apx_tttrrecords.html (FORMATS.md 1.3);
+- records: doc/apx_tttrrecords.html (docs/formats.md 1.3);
 - .pt2/.pt3: the structures of PicoQuant's pt3demo.c (4-byte packing);
-- .ht2/.ht3: the HydraHarp 1.0/2.0 header (2-byte packing, FORMATS.md 1.4);
-- .t3r: the TimeHarp 200 5.0 header (2-byte packing, FORMATS.md 1.4).
+- .ht2/.ht3: the HydraHarp 1.0/2.0 header (2-byte packing, docs/formats.md 1.4);
+- .t3r: the TimeHarp 200 5.0 header (2-byte packing, docs/formats.md 1.4).
 
 Records are written from a small language, one record per ';'-separated item:
   p CH TAG            photon (T2): raw channel CH, timetag TAG
