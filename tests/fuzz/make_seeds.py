@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the synthetic seed files of the vendor-format fuzz harnesses.
 
-Every file is built byte by byte from the published layouts (FORMATS.md and
+Every file is built byte by byte from the published layouts (docs/formats.md and
 the sources it cites), never cut from a real vendor file. Seeds are small and
 valid (plus a few with the damage readers must handle: a short record count,
 a partial record), so the fuzzer starts from inside each format.
