@@ -5,7 +5,7 @@ load helpers
 # file, and a small stream cut at every byte offset. None may crash, hang or
 # pass as complete.
 #
-# Layout used below (qev(5), DESIGN.md section 2): a segment is a header
+# Layout used below (qev(5), docs/format.md section 2): a segment is a header
 # (skippable frame: u32 magic 0x184D2A51, u32 size, "QEVH", u16 major,
 # u16 minor, ...), zstd data blocks, and a trailer (skippable frame, 64 + 32 *
 # n_blocks + closing-text bytes, ending in u32 text length, u32 n_blocks,
