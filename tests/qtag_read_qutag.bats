@@ -2,7 +2,7 @@ load helpers
 
 # qtag-read on qutools quTAG binary files (FORMAT_BINARY).
 #
-# Published layout (FORMATS.md section 2.2, tdcbase.h, ETA): a 40-byte header
+# Published layout (docs/formats.md section 2.2, tdcbase.h, ETA): a 40-byte header
 # that starts with the bytes 87 B3 91 FA, then 10-byte records: uint64 time in
 # ps and uint16 channel, little-endian. Markers come as channels 100-104 and
 # 200-203 (104 is the 1 ms tick). Records are not always time-sorted.
