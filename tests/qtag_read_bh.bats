@@ -2,7 +2,7 @@ load helpers
 
 # qtag-read on Becker & Hickl .spc FIFO files (SPC-130/140/150/160 layout).
 #
-# Published layout (FORMATS.md section 2.4, phconvert's bhreader.py): a header
+# Published layout (docs/formats.md section 2.4, phconvert's bhreader.py): a header
 # word (bit 31 set, bits 23-0 the macro-time clock in 0.1 ns), then 32-bit
 # records: bit 31 INVALID, 30 MTOV, 29 GAP, 28 MARK, 27-16 ADC, 15-12 ROUT,
 # 11-0 MT. INVALID+MTOV (without MARK) adds count (bits 27-0) x 4096 to the
