@@ -10,7 +10,7 @@ load helpers
 # nsync = round((time_ps - micro * microtime_unit_ps) / sync_period_ps).
 #
 # Synthetic files: tests/make_pq.py writes them byte by byte from PicoQuant's
-# published layouts (FORMATS.md 1.1-1.4). The expected events below are
+# published layouts (docs/formats.md 1.1-1.4). The expected events below are
 # worked out by hand from the record rules, with the arithmetic in comments:
 #   PicoHarp T2: overflow +210698240; special channel 15, low 4 bits 0 =
 #     overflow, else those bits are markers and not time.
@@ -360,7 +360,7 @@ truncated=1'
 @test "real hydraharp/v10.ht2: legacy HydraHarp 1.0 T2, truncated" {
     need_realdata
     convert_real hydraharp/v10.ht2 --allow-truncated
-    # timetags count the BaseResolution of 1 ps (FORMATS.md 1.4)
+    # timetags count the BaseResolution of 1 ps (docs/formats.md 1.4)
     assert_equal "$(meta real.qev resolution_ps)" 1
     run tally real.qev
     assert_output 'photon 1 2
@@ -592,7 +592,7 @@ truncated=1'
 
 @test "legacy .ht2 1.0 follows the V1 rules, 2.0 the V2 rules" {
     # 1.0 headers carry Resolution 0.5 and BaseResolution 1: timetags count
-    # the BaseResolution (FORMATS.md 1.4).
+    # the BaseResolution (docs/formats.md 1.4).
     mk ht2 v1.ht2 "$R2" --format-version 1.0 --res-ps 0.5 --base-ps 1
     run --separate-stderr events v1.ht2
     assert_success
