@@ -127,19 +127,19 @@ EOF
     for c in groff jq xxd zstd python3; do
         command -v "$c" >/dev/null || missing="$missing $c"
     done
-    [ -z "$missing" ] || fail "missing:$missing"
+    [ -z "$missing" ] || skip "not installed:$missing; the examples that call them skip"
 }
 
 @test "qcal(1) examples run" { examples_pass qcal.1 1; }
 @test "qcal(5) examples run" { examples_pass qcal.5 1; }
 @test "qcat(1) examples run" { examples_pass qcat.1 0; }
-@test "qcorr(1) examples run" { examples_pass qcorr.1 0; }
-@test "qev(5) examples run and print what the page shows" { examples_pass qev.5 0; }
+@test "qcorr(1) examples run" { need_command jq; examples_pass qcorr.1 0; }
+@test "qev(5) examples run and print what the page shows" { need_command xxd; need_command zstd; examples_pass qev.5 0; }
 @test "qpipe(7) examples and recipes run" { examples_pass qpipe.7 3; }
 @test "qrecon(1) examples run" { examples_pass qrecon.1 0; }
 @test "qsim(1) examples run" { examples_pass qsim.1 0; }
 @test "qssim(1) examples run" { examples_pass qssim.1 1; }
-@test "qstat(1) examples run" { examples_pass qstat.1 1; }
+@test "qstat(1) examples run" { need_command jq; examples_pass qstat.1 1; }
 @test "qtag-read(1) examples run" { examples_pass qtag-read.1 0; }
 
 @test "every page is tested above, and every tool has a page" {
@@ -156,6 +156,7 @@ EOF
 # ---- formatting and structure ----
 
 @test "groff -mandoc -ww -z is silent on every page" {
+    need_command groff groff-base
     for p in $(pages); do
         msg=$(groff -mandoc -ww -z "$p" 2>&1) || fail "$p: groff failed: $msg"
         [ -z "$msg" ] || fail "$p: $msg"
@@ -163,7 +164,7 @@ EOF
 }
 
 @test "mandoc -Tlint finds no warning on any page" {
-    command -v mandoc >/dev/null || skip "mandoc is not installed"
+    need_command mandoc
     # the manual database of the system is not ours to judge
     msg=$(mandoc -Tlint -W warning $(pages) 2>&1 | grep -v 'mandoc\.db' || true)
     [ -z "$msg" ] || fail "$msg"
@@ -189,6 +190,7 @@ help_text() {
 }
 
 @test "each tool's page names every long option of its --help" {
+    need_command groff groff-base
     for p in "$QPIPE_TOP"/man/*.1; do
         t=$(basename "$p" .1)
         page=$(rendered "$p")
@@ -199,6 +201,7 @@ help_text() {
 }
 
 @test "each tool's SYNOPSIS has every subcommand of its usage lines" {
+    need_command groff groff-base
     for p in "$QPIPE_TOP"/man/*.1; do
         t=$(basename "$p" .1)
         synopsis=$(rendered "$p" | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p')
