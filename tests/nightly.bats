@@ -194,7 +194,7 @@ Try 'qpipe-nightly --help' for more information."
 }
 
 @test "shellcheck finds nothing in qpipe-nightly" {
-    command -v shellcheck >/dev/null || skip "shellcheck is not installed"
+    need_command shellcheck
     run shellcheck "$NIGHTLY"
     assert_success
     assert_output ''
@@ -250,7 +250,7 @@ Try 'qpipe-nightly --help' for more information."
 }
 
 @test "first run: the textfile passes promtool check metrics" {
-    command -v promtool >/dev/null || skip "promtool is not installed (Debian: prometheus)"
+    need_command promtool prometheus
     new_inbox
     run nightly inbox out
     assert_failure 1
