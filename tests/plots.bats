@@ -33,7 +33,7 @@ render() {
 }
 
 @test "qcorr hist --svg: a g2 plot with its peak, rendered" {
-    command -v rsvg-convert >/dev/null || skip "rsvg-convert (librsvg2-bin) not installed"
+    need_command rsvg-convert librsvg2-bin
     run --separate-stderr qcorr hist -b 100ps -r 4ns --svg -o g2.svg "$BATS_FILE_TMPDIR/pairs.qev"
     assert_success
     grep -q 'peak' g2.svg
@@ -47,7 +47,7 @@ render() {
 }
 
 @test "qstat --svg: rates per channel over time with the gap shaded, rendered" {
-    command -v rsvg-convert >/dev/null || skip "rsvg-convert (librsvg2-bin) not installed"
+    need_command rsvg-convert librsvg2-bin
     run --separate-stderr qstat --svg --gap 20ms -o rates.svg "$BATS_FILE_TMPDIR/pairs.qev"
     assert_success
     grep -q '<title>gap</title>' rates.svg
