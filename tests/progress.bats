@@ -15,7 +15,7 @@ setup_file() {
 
 # Runs "$@" on a terminal; the progress updates land in $output, one per line.
 on_terminal() {
-    command -v script >/dev/null || skip "script (util-linux) not installed"
+    need_command script bsdutils
     run env QPIPE_PROGRESS_INTERVAL=0 script -qec "$*" /dev/null
     output=${output//$'\r'/$'\n'}
 }
