@@ -139,14 +139,14 @@ setup_file() {
 }
 
 @test "with no input and stdin a terminal, usage goes to stderr (exit 2)" {
-    command -v script >/dev/null || skip "script(1) is not installed"
+    need_command script bsdutils
     run --separate-stderr timeout 20 script -qec "qcat" /dev/null
     assert_failure 2
     assert_output --partial 'Usage: qcat'
 }
 
 @test "refuses to write QEV to a terminal" {
-    command -v script >/dev/null || skip "script(1) is not installed"
+    need_command script bsdutils
     run --separate-stderr timeout 20 script -qec "qcat -b '$BATS_FILE_TMPDIR/a.qev'" /dev/null
     assert_failure 2
     assert_output --partial 'qcat: refusing to write binary data to a terminal'
@@ -407,6 +407,7 @@ slice_both_ways() {
 }
 
 @test "-o x.qev writes QEV (by the suffix), -O text overrides it" {
+    need_command zstd
     run --separate-stderr qcat -o x.qev "$BATS_FILE_TMPDIR/a.qev"
     assert_success
     assert_output ''
@@ -446,6 +447,7 @@ EOF
 }
 
 @test "-l 19 works and changes the bytes, not the events" {
+    need_command zstd
     run --separate-stderr qcat -l 19 --no-provenance -o l19.qev "$BATS_FILE_TMPDIR/big.qev"
     assert_success
     assert_equal "$stderr" ''
