@@ -2,7 +2,7 @@ load helpers
 
 # qcorr hist and qcorr merge: correlation histograms and their exact merges.
 #
-# Definitions (qcorr(1), DESIGN section 4): tau = t_B - t_A over every pair of
+# Definitions (qcorr(1), docs/conventions.md section 2): tau = t_B - t_A over every pair of
 # an event on A and a distinct event on B (multi-start, multi-stop); bin k, for
 # -K <= k <= K with K = round(range / b) (halves up), holds
 # k b - floor(b/2) <= tau < k b - floor(b/2) + b; A:A counts the ordered pairs
@@ -381,6 +381,7 @@ setup_file() {
 
 @test "realdata: v30_t2.ptu, 0:1, 1:0 and 1:1 in 100 ps bins over +-1 us equal the reference" {
     need_realdata
+    need_python
     local d=$BATS_FILE_TMPDIR
     run --separate-stderr qcorr hist -p 0:1 -p 1:0 -p 1:1 -p 0:0 -b 100ps -r 1us -o q.tsv "$d/v30.qev"
     assert_success
@@ -397,6 +398,7 @@ setup_file() {
 
 @test "realdata: 4 ps bins over +-4 ns and 1 ns bins over +-1 us equal the reference" {
     need_realdata
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr hist -p 0:1 -p 1:0 -p 1:1 -b 4ps -r 4ns -o q4.tsv "$d/v30.qev"
     counts_of q4.tsv >got
@@ -410,6 +412,7 @@ setup_file() {
 
 @test "realdata: a 50 ms slice against the O(n^2) count of every pair" {
     need_realdata
+    need_python
     local d=$BATS_FILE_TMPDIR b r K
     for b in 4:4ns:1000 100:1us:10000 1000:1us:1000; do
         IFS=: read -r b r K <<<"$b"
@@ -426,6 +429,7 @@ setup_file() {
 
 @test "realdata: expected, g2 and g2_edge follow N_A N_B b / T, T from the data or --duration" {
     need_realdata
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr hist -p 0:1 -p 1:1 -b 100ps -r 20ns --edge -o q.tsv "$d/v30.qev"
     run ref norm "$d/v30.raw" q.tsv 100 data 0,1
@@ -441,6 +445,7 @@ setup_file() {
 # ---- exact counts: synthetic streams ----
 
 @test "a Poisson stream: several pairs in one pass, odd and even bins, equal the reference" {
+    need_python
     local d=$BATS_FILE_TMPDIR spec b r K
     for spec in 100:1us:10000 1:200ps:200 101:5ns:50 1000:3us:3000; do
         IFS=: read -r b r K <<<"$spec"
@@ -452,6 +457,7 @@ setup_file() {
 }
 
 @test "singles of each pair, with 2 and with 6 correlated channels, equal counts from qcat's text" {
+    need_command jq
     qsim poisson -r 200k -c 6 -n 300000 -o six.qev
     qcat six.qev | awk -F'\t' 'NR > 1 { n[$2]++ } END { for (c in n) print c, n[c] }' | sort -n >want
     [ "$(wc -l <want)" -eq 6 ] || fail "the stream does not have 6 channels: $(cat want)"
@@ -466,6 +472,7 @@ setup_file() {
 }
 
 @test "ties within and across channels, across blocks: equal the O(n^2) and binary-search references" {
+    need_python
     local d=$BATS_FILE_TMPDIR spec b r K
     [ -f "$d/small.qev" ] || fail "python3 with numpy is missing"
     for spec in 100:1ns:10 1:300ps:300 250:2ns:8 3:60ps:20 1000:5ns:5; do
@@ -514,6 +521,7 @@ setup_file() {
 }
 
 @test "--start-stop: the first B after each A, a new A replacing an open start" {
+    need_python
     # A at 0, A at 100 replaces it, B at 250 closes: tau 150. B at 300: no
     # start. A at 1000 and B at 1000 (A first in the stream): tau 0. B at 1000
     # again: no start. A at 2000, B at 2600: beyond +500, no count, start closed;
@@ -539,6 +547,7 @@ setup_file() {
 }
 
 @test "normalisation on a Poisson stream: T spans only the correlated channels" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     # Channel 3 is not correlated: it does not count in T.
     qcorr hist -p 1:2 -p 2:1 -b 1ns -r 100ns --edge -o q.tsv "$d/p.qev"
@@ -553,6 +562,7 @@ setup_file() {
 }
 
 @test "--json: counts, singles, expected per bin and g2 of every pair" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr hist -p 1:2 -p 3:3 -b 50ps -r 2ns --json -o q.json "$d/p.qev"
     ref hist "$d/p.raw" searched 50 40 1:2 3:3 >want
@@ -611,7 +621,7 @@ print(peak[0].split(" at ")[1])'
 }
 
 @test "memory stays bounded by the events inside one range" {
-    command -v /usr/bin/time >/dev/null || skip "/usr/bin/time is not installed"
+    need_command /usr/bin/time time
     qsim poisson -r 5M,5M -n 4e6 -o long.qev
     run --separate-stderr /usr/bin/time -f %M qcorr hist -p 1:2 -p 2:2 -b 10ps -r 1us -o /dev/null long.qev
     assert_success
@@ -662,6 +672,7 @@ merge_shards() {
 }
 
 @test "merge: ties on the shard boundaries, start-stop, and a gap of no events" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     # Cut at multiples of the 250 ps grid: events sit on the boundaries.
     QOPTS=(-p 1:2 -p 2:2 -p 3:1 -b 250ps -r 2ns)
