@@ -193,6 +193,7 @@ setup_file() {
 # ---- the grouping rule, by hand ----
 
 @test "groups: a window of 1 ns from the first event, both ends included" {
+    need_python
     # 1000/1400 group (1600 is 600 after 1000); 1600, 3000 and 3600 are alone;
     # 5000 and 5001 are one channel (fold 1); 9500 is exactly 500 after 9000.
     printf '%s\n' '1000 1' '1400 2' '1600 3' '3000 1' '3600 2' '5000 2' '5001 2' '9000 1' \
@@ -249,6 +250,7 @@ $g2
 }
 
 @test "groups: a failed start drops only its first event; each event is used once" {
+    need_python
     # 0 and 400 are one channel, 800 is 800 after 0: 0 is dropped, then 400 and
     # 800 group. 2300 joins 2000, so 2600 starts its own group with 2900.
     printf '%s\n' '0 1' '400 1' '800 2' '2000 1' '2300 2' '2600 1' '2900 2' | qev_of in.qev
@@ -261,6 +263,7 @@ $g2
 }
 
 @test "--min-fold 3: n-fold groups, fold by channels, and their collapsed value" {
+    need_python
     # 0..300: four events on three channels; 2000/2100 two channels only;
     # 5000, 5200, 5400 on 1, 1, 2: two channels.
     printf '%s\n' '0 1' '100 2' '200 3' '300 1' '2000 1' '2100 2' '5000 1' '5200 1' \
@@ -327,6 +330,7 @@ $g2
 # ---- random streams against ref.py ----
 
 @test "random stream with ties, delays and pixels: the groups and counts of the reference" {
+    need_python
     IN=$BATS_FILE_TMPDIR/rand.qev
     REF_ARGS=(1000 2 photons - 0)
     check_coinc -w 1ns
@@ -357,6 +361,7 @@ $g2
 }
 
 @test "markers and syncs are not photons: left out unless --channels names them" {
+    need_python
     IN=$BATS_FILE_TMPDIR/rand.qev
     # The stream has markers on channel 9; without -C they are read and ignored.
     qcorr coinc -w 1ns -o out.qev "$IN"
@@ -375,6 +380,7 @@ $g2
 }
 
 @test "closing counts: events in = grouped + dropped + ignored" {
+    need_python
     IN=$BATS_FILE_TMPDIR/rand.qev
     local opts
     for opts in "-w 1ns" "-w 2ns --min-fold 3 -C 1-3" "-w 500ps -C 2,3 -d 2:5ns"; do
@@ -392,6 +398,7 @@ $g2
 }
 
 @test "--delayed: the accidentals stream, N_A N_B w / T within 5 sigma" {
+    need_python
     # Every channel but the herald (the lowest of -C) moves 20 ns later.
     IN=$BATS_FILE_TMPDIR/rand.qev
     REF_ARGS=(1000 2 1,2,3 2:5000 20000)
@@ -429,6 +436,7 @@ $g2
 }
 
 @test "--cal: delays from a calibration file, rounded to ps; --delay overrides; applied once" {
+    need_python
     IN=$BATS_FILE_TMPDIR/rand.qev
     printf '%s\n' 'qpipe-calibration 1' 'delay.reference = 1' 'delay.2 = 5000.4 ps +- 0.3 ps' \
         'delay.3 = -1.4996 ns +- 0.2 ps' >run.cal
