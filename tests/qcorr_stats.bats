@@ -1,7 +1,7 @@
 load helpers
 
 # qcorr stats: coincidences, accidentals, CAR and heralding; merges of stats
-# partials; qsim streams with known truth (DESIGN section 4, qcorr(1)).
+# partials; qsim streams with known truth (docs/conventions.md section 2, qcorr(1)).
 #
 # Definitions: for herald A and signal B, tau = t_B - t_A, the window of full
 # width w at delay d takes |tau - d| <= h, h = floor(w/2) (both ends), which
@@ -201,6 +201,7 @@ setup_file() {
 # ---- exact counts and truth ----
 
 @test "JSON numbers equal the formulas on exact counts, for each choice of A" {
+    need_python
     local d=$BATS_FILE_TMPDIR use
     for use in singles offpeak delayed; do
         qcorr stats -p 1:2 -d 2:3ns --accidentals $use --json -o got.json "$d/c.qev"
@@ -222,6 +223,7 @@ setup_file() {
 }
 
 @test "against the truth: C = pairs + accidentals, three accidental estimates agree (5 sigma)" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr stats -p 1:2 -d 2:3ns --json -o s.json "$d/c.qev"
     run npy -c '
@@ -241,6 +243,7 @@ print(*out)' "$d/c.truth"
 }
 
 @test "against the truth: CAR and Klyshko efficiencies, with and without dark counts (3 sigma)" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr stats -p 1:2 -d 2:3ns --json -o s.json "$d/c.qev"
     qcorr stats -p 1:2 -d 2:3ns --dark 1:100k --dark 2:150k --json -o dark.json "$d/c.qev"
@@ -272,6 +275,7 @@ print(*out)' "$d/c.truth"
 # ---- time series ----
 
 @test "--every: the rows' singles and coincidences add up to the whole run" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr stats -p 1:2 -d 2:3ns --json -o whole.json "$d/c.qev"
     run --separate-stderr qcorr stats -p 1:2 -d 2:3ns --every 50ms "$d/c.qev"
@@ -315,6 +319,7 @@ print(len(rows), round(na), round(p["rate_a_hz"] * T), round(nb), round(p["rate_
 # ---- output forms ----
 
 @test "--json parses and --prom is valid Prometheus text with the same numbers" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcorr stats -p 1:2 -p 2:1 -d 2:3ns --json -o s.json "$d/c.qev"
     run --separate-stderr qcorr stats -p 1:2 -p 2:1 -d 2:3ns --prom "$d/c.qev"
@@ -354,6 +359,7 @@ print(len(prom), bad)'
 # ---- shards ----
 
 @test "stats partials of shards overlapping by the reach merge to the single run" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     # Reach: max(|d|, |d + D|) + |D| + w + 1 = 23000 + 20000 + 1001 ps.
     local over=44001 opts=(-p 1:2 -p 2:1 -d 2:3ns)
@@ -386,6 +392,7 @@ print(len(prom), bad)'
 # ---- qsim spdc, thermal, coherent, emitter ----
 
 @test "qsim spdc over 10 seeds: CAR, accidentals and heralding match --truth (3 sigma)" {
+    need_python
     qsim spdc --help >/dev/null || fail "qsim spdc is not available"
     local seed
     for seed in 1 2 3 4 5 6 7 8 9 10; do
@@ -427,6 +434,7 @@ print(*bad, sep="\n")'
 }
 
 @test "qsim spdc: the peak sits at the simulated delay, its width is the simulated jitter" {
+    need_python
     qsim spdc -r 200k --det 1:eff=0.5,dark=20k,jitter=30ps \
         --det 2:eff=0.4,dark=20k,jitter=40ps,delay=3ns -d 0.5s -s 3 --truth t.json -o s.qev
     qcorr hist -p 1:2 -b 1ps -r 3500ps --json -o h.json s.qev
@@ -449,6 +457,7 @@ print(abs(mean - d) <= 3 * s / math.sqrt(n), abs(sd - s) <= 3 * s / math.sqrt(2 
 }
 
 @test "g2(0) of thermal, coherent and single-emitter light: about 2, 1 and 0, as --truth says" {
+    need_python
     qsim thermal -r 10M -d 0.4s --truth th.json -o th.qev
     qsim coherent -r 10M -d 0.4s --truth co.json -o co.qev
     qsim emitter -d 0.1s --truth em.json -o em.qev
