@@ -391,6 +391,7 @@ setup_file() {
 # ---- exact reconstructions ----
 
 @test "Hadamard at 100% sampling reconstructs to float round-off: 32, 64 and 128 square" {
+    need_python
     for n in 32 64 128; do
         qr buckets-natural "$n" b.tsv
         run --separate-stderr qrecon computational -q --size "$n" --buckets b.tsv -o x.pfm
@@ -401,6 +402,7 @@ setup_file() {
 }
 
 @test "qrecon patterns: frames 2k and 2k+1 are the parts of the k-th pattern of each ordering" {
+    need_python
     for o in natural zigzag cake rd walsh; do
         qrecon patterns -q --size 16 --order "$o" --count 100 -o "$o.pgm"
         run qr check-stack "$o.pgm" 16 "$o" 100
@@ -418,6 +420,7 @@ sys.exit(body != open('zigzag.raw', 'rb').read())"
 }
 
 @test "zero-filled Hadamard through pattern frames equals H (C masked) H / n^2 in each ordering" {
+    need_python
     for o in natural zigzag cake rd walsh random; do
         # the first 2 K frames of the whole sequence are the frames of K patterns
         qrecon patterns -q --size 16 --order "$o" --count 128 -o p.pgm
@@ -435,6 +438,7 @@ sys.exit(body != open('zigzag.raw', 'rb').read())"
 }
 
 @test "patterns read back from a PGM stack and from raw bytes reconstruct the image" {
+    need_python
     qrecon patterns -q --size 8 -o p.pgm
     qrecon patterns -q --size 8 -O raw -o p.raw
     qr stack-buckets p.pgm 8 b.tsv
@@ -451,6 +455,7 @@ sys.exit(body != open('zigzag.raw', 'rb').read())"
 # ---- output formats ----
 
 @test "PGM and PNG state their scaling on stderr (unless -q) and in the file; TSV equals the PFM" {
+    need_python
     local s=$BATS_FILE_TMPDIR/s.qev
     qrecon computational -q -o x.pfm "$s"
     run --separate-stderr qrecon computational -q -o x.pgm "$s"
@@ -481,6 +486,7 @@ sys.exit(body != open('zigzag.raw', 'rb').read())"
 }
 
 @test "--report writes the report as JSON" {
+    need_python
     qrecon computational -q -a tv --report r.json -o /dev/null "$BATS_FILE_TMPDIR/s.qev"
     run "$NPY" -c "
 import json
@@ -495,6 +501,7 @@ print('ok')"
 # ---- heralded: counts, accidentals, flat field ----
 
 @test "heralded: each pixel counts its photons in coincidence groups, minus the delayed groups" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcat "$d/c.qev" >c.txt
     qcat "$d/d.qev" >d.txt
@@ -518,6 +525,7 @@ print('ok')"
 }
 
 @test "heralded --singles: A_j = N_h S_j W / T from the raw stream" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcat "$d/c.qev" >c.txt
     qcat "$d/g.qev" >g.txt
@@ -527,6 +535,7 @@ print('ok')"
 }
 
 @test "heralded --flat divides by the flat field and masks pixels where it is 0" {
+    need_python
     local d=$BATS_FILE_TMPDIR
     qcat "$d/c.qev" >c.txt
     "$NPY" -c "
@@ -641,6 +650,7 @@ qr.write_pfm('small.pfm', np.ones((4, 4)))"
 }
 
 @test "patterns as one tall image, the form qsim spi --patterns reads, work both ways" {
+    need_python
     qrecon patterns -q --size 16 --order cake -o stack.pgm
     # the same frames stacked top to bottom in one 16 x 8192 image
     "$NPY" -c "
