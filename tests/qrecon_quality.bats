@@ -92,6 +92,7 @@ setup_file() {
 # ---- computational ghost imaging and single-pixel imaging ----
 
 @test "DGI beats TGI at the same measurements (random patterns, three objects)" {
+    need_python
     for obj in letters discs usaf; do
         qsim spi --size 32 --object "$obj" --patterns random --fill 0.25 --count 1024 \
             --flux 1e7 --truth t.json -o r.qev
@@ -104,6 +105,7 @@ setup_file() {
 }
 
 @test "TV at 25% sampling beats zero-filled Hadamard at 25% by at least 2 dB" {
+    need_python
     # 1024 pixels, 1 ms exposures: x 1024 / (flux 1e-3) is the transmission
     for run in usaf:1e7 discs:1e8; do
         obj=${run%:*} flux=${run#*:}
@@ -119,6 +121,7 @@ setup_file() {
 }
 
 @test "the quality of every method rises with the photon count" {
+    need_python
     # Hadamard patterns (cake order, half of them) for the inverse methods,
     # random ones for the correlation methods, 100 us exposures
     for flux in 1e6 1e7 1e8; do
@@ -143,6 +146,7 @@ setup_file() {
 # ---- heralded ghost imaging ----
 
 @test "heralded: the accidental-subtracted image has no offset in the opaque regions" {
+    need_python
     for seed in 1 2; do
         qsim ghost -r 200k -d 500ms --det 1:dark=50k --det 2:dark=5k -s "$seed" \
             --truth t.json -o g.qev
@@ -163,6 +167,7 @@ setup_file() {
 }
 
 @test "heralded: the image's SNR follows the square-root law in the number of pairs" {
+    need_python
     # SNR = r / sqrt(1 - r^2) from the correlation r with the mask; pairs x4
     # and x16 give SNR x2 and x4: the exponent of a log-log fit is 1/2.
     for seed in 1 2; do
@@ -185,6 +190,7 @@ setup_file() {
 }
 
 @test "heralded --deconvolve: Richardson-Lucy undoes a Gaussian blur of the signal arm" {
+    need_python
     qsim ghost --size 64x64 -r 1M -d 1s --blur 1.5 --object usaf --truth t.json -o g.qev
     qcorr coinc -C 1,2 -w 1ns g.qev -o c.qev
     qrecon heralded -q -o net.pfm c.qev
@@ -197,6 +203,7 @@ setup_file() {
 }
 
 @test "heralded --flat with qcal flat's calibration undoes unequal pixel efficiencies" {
+    need_python
     command -v qcal >/dev/null || skip "qcal is not built"
     # the array's singles are uniform under the flat pump: qcal flat measures
     # the efficiencies from the same acquisition
