@@ -114,7 +114,7 @@ channel_counts() {
 }
 
 @test "refuses to write QEV to a terminal; --text is fine there" {
-    command -v script >/dev/null || skip "script(1) is not installed"
+    need_command script bsdutils
     run --separate-stderr timeout 20 script -qec "qsim poisson -n 10" /dev/null
     assert_failure 2
     assert_output --partial 'qsim: refusing to write binary data to a terminal'
@@ -355,6 +355,7 @@ EOF
 }
 
 @test "the stream is a valid zstd file" {
+    need_command zstd
     run --separate-stderr bash -c 'set -o pipefail; qsim poisson -r 1M,2M -n 2e5 | zstd -tq'
     assert_success
     assert_output ''
