@@ -194,7 +194,7 @@ print(d["inputs"][1]["error"])
 }
 
 @test "with no input and stdin a terminal, usage goes to stderr (exit 2)" {
-    command -v script >/dev/null || skip "script(1) is not installed"
+    need_command script bsdutils
     run --separate-stderr timeout 20 script -qec "qstat" /dev/null
     assert_failure 2
     assert_output --partial 'Usage: qstat'
