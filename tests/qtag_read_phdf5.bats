@@ -2,7 +2,7 @@ load helpers
 
 # Photon-HDF5 in (qtag-read) and out (qcat -o FILE.h5).
 #
-# Specification (FORMATS.md 2.5, photon-hdf5.org phdata.rst): the times are
+# Specification (docs/formats.md 2.5, photon-hdf5.org phdata.rst): the times are
 # /photon_data/timestamps x /photon_data/timestamps_specs/timestamps_unit
 # seconds, the channels /photon_data/detectors, the micro-times
 # /photon_data/nanotimes in units of nanotimes_specs/tcspc_unit seconds.
@@ -89,6 +89,7 @@ print(len(t), sum(x // 9500 for x in t), sum(int(r[3]) for r in rows[1:]),
 
 @test "realdata: h5py reads the same rows from the fixture" {
     need_realdata
+    need_python h5py numpy
     qtag-read "$REALDATA/phconvert/$FIXTURE" | qcat >noise.txt
     run h5py_run -c '
 import h5py, numpy as np
@@ -122,6 +123,7 @@ print("ok", unit_ps, len(rows))'
 # ---- files written by h5py, values chosen by hand ----
 
 @test "h5py file: 12.5 ns unit (12500 ps exactly), uint8 detectors, no nanotimes" {
+    need_python h5py numpy
     h5py_run -c '
 import h5py, numpy as np
 f = h5py.File("a.h5", "w")
@@ -158,6 +160,7 @@ f.create_dataset("identity/author", data="x" * 3000)
 }
 
 @test "h5py file: a 1/3 ns unit rounds to the nearest ps and says so; nanotimes in 8 ps" {
+    need_python h5py numpy
     h5py_run -c '
 import h5py, numpy as np
 f = h5py.File("b.hdf5", "w")
@@ -183,6 +186,7 @@ pd.create_dataset("nanotimes_specs/tcspc_num_bins", data=4096)
 }
 
 @test "h5py file: the format is found by the HDF5 signature whatever the name" {
+    need_python h5py numpy
     h5py_run -c '
 import h5py, numpy as np
 f = h5py.File("c.dat", "w")
@@ -198,6 +202,7 @@ f.create_dataset("photon_data/timestamps_specs/timestamps_unit", data=np.float32
 }
 
 @test "h5py file: values that do not fit are one clear error" {
+    need_python h5py numpy
     h5py_run -c '
 import h5py, numpy as np
 def make(name, ts, det=None, unit=1e-9, nano=None):
@@ -299,6 +304,7 @@ for k in range(40):
 }
 
 @test "/user/qpipe columns that are incomplete or contradict the fields are refused" {
+    need_python h5py numpy
     h5py_run -c '
 import h5py, numpy as np
 def make(name, flags, meta=None, with_aux=True):
@@ -368,6 +374,7 @@ make("good.h5", [0, 2], b"fields=micro\nmicrotime_unit_ps=4\n@maker\t1\tnow\tcmd
 }
 
 @test "round trip: syncs, markers, pixels, values and groups survive h5 -> stream -> h5" {
+    need_python h5py numpy
     # kind 0 photon, 1 sync, 2 marker; flags 1 pixel (aux = x | y << 16),
     # 4 value, 8 group start
     h5py_run -c '
@@ -402,6 +409,7 @@ print(f["user/qpipe/kind"][:].tolist(), f["user/qpipe/flags"][:].tolist(),
 
 @test "h5py reads qcat's Photon-HDF5: layout, units, descriptions and values" {
     need_realdata
+    need_python h5py numpy
     qtag-read "$REALDATA/picoquant-sample-data/hydraharp/v20_t3.ptu" -o t3.qev
     qcat t3.qev >t3.txt
     SOURCE_DATE_EPOCH=1700000000 qcat -o t3.h5 t3.qev
@@ -450,6 +458,7 @@ print(len(rows), sum(r[2] == "marker" for r in rows))
 }
 
 @test "h5py reads a photon-only file: no nanotimes, continuous excitation, its channels" {
+    need_python h5py numpy
     qcat -o x.h5 "$BATS_FILE_TMPDIR/sim.qev"
     run h5py_run -c '
 import h5py, numpy as np
@@ -473,6 +482,7 @@ print(len(t))'
 }
 
 @test "an empty stream writes a valid, empty file that reads back empty" {
+    need_python h5py numpy
     qcat --to 0ps -o e.h5 "$BATS_FILE_TMPDIR/sim.qev"
     run h5py_run -c '
 import h5py
