@@ -20,6 +20,22 @@ need_realdata() {
     [ -d "$REALDATA" ] || skip "real vendor files not present at $REALDATA"
 }
 
+# Skips the test when the command $1 is missing, with the line that installs
+# its Debian package $2 (by default named like the command). make check
+# installs these as root and names the missing ones otherwise.
+need_command() {
+    command -v "$1" >/dev/null 2>&1 ||
+        skip "$1 is not installed: sudo apt-get install -y ${2:-$1}"
+}
+
+# Skips the test when no python3 has the modules named (numpy by default),
+# with the line that installs them.
+need_python() {
+    local m packages=
+    for m in "${@:-numpy}"; do packages="$packages python3-$m"; done
+    find_python "$@" >/dev/null || skip "python3 lacks ${*:-numpy}: sudo apt-get install -y$packages"
+}
+
 # A python3 that has the modules named, numpy by default (pyenv's python may
 # not see Debian's).
 find_python() {
