@@ -77,7 +77,7 @@ FUZZ_TARGETS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all check check-asan check-slurm demo bench install uninstall clean deps-build deps-test \
-  deps-bench units fuzz fuzzers
+  deps-bench units fuzz fuzzers compare-outputs
 
 all: $(BINS) $(BUILD)/libqev.a
 
@@ -229,6 +229,12 @@ demo: deps-build all
 
 bench: deps-bench all $(BENCHES)
 	@BUILD=$(BUILD) bench/run
+
+# Every tool's outputs against a previous build's, OLD=DIR its bin folder
+# (build-aux/compare-outputs); ends with "N same, N different".
+compare-outputs: all
+	@[ -n "$(OLD)" ] || { echo "make compare-outputs needs OLD=DIR, the bin folder of a previous build" >&2; exit 2; }
+	@build-aux/compare-outputs "$(OLD)" $(BUILD)/bin
 
 # Every step of install and uninstall is checked: a missing page or a failed
 # copy stops make with an error.
