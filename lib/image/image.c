@@ -747,6 +747,18 @@ int qev_image_write_png(FILE *f, const qev_image *im, int bits, qev_image_scale 
     return write_check(f, why, why_cap);
 }
 
+int qev_image_span_scale(const qev_image *im, qev_image_scale *s)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < im->width * im->height; i++) {
+        lo = fmin(lo, im->px[i]);
+        hi = fmax(hi, im->px[i]);
+    }
+    int flat = !(hi > lo);
+    *s = (qev_image_scale){lo, flat ? lo + 1 : hi};
+    return flat;
+}
+
 enum qev_image_format qev_image_format_for_path(const char *path)
 {
     const char *dot = strrchr(path, '.');

@@ -80,6 +80,11 @@ typedef struct qev_image_scale {
     double lo, hi;
 } qev_image_scale;
 
+/* The scale that shows the whole image: lo its smallest sample and hi its
+ * largest, NaN samples left out. An image with no two different values gets
+ * hi = lo + 1, so that it shows as black; that returns 1, any other 0. */
+int qev_image_span_scale(const qev_image *im, qev_image_scale *s);
+
 /* PFM "Pf", little-endian (scale -1), rows bottom to top as the format says. */
 int qev_image_write_pfm(FILE *f, const qev_image *im, char *why, size_t why_cap);
 /* PGM P5 with bits 8 or 16 (big-endian samples). */

@@ -499,6 +499,26 @@ double qev_psnr(double mse, double range)
 
 /* ---- the variants ---- */
 
+static int full_scale_8bit(const qev_image *im) { return im->bits == 8 && im->maxval == 255; }
+
+int qev_ssim_implied_range(const qev_image *a, const qev_image *b, double *range,
+                           const qev_image **open)
+{
+    *open = !full_scale_8bit(a) ? a : !full_scale_8bit(b) ? b : NULL;
+    *range = *open ? NAN : 255;
+    return *open ? QEV_EINVAL : QEV_OK;
+}
+
+static int full_scale_integer(const qev_image *im, double L)
+{
+    return im->bits && (double)im->maxval == L && (im->maxval == 255 || im->maxval == 65535);
+}
+
+int qev_ssim_integer_inputs(const qev_image *a, const qev_image *b, double range)
+{
+    return full_scale_integer(a, range) && full_scale_integer(b, range);
+}
+
 static const char *dims(char *buf, size_t n, size_t w, size_t h)
 {
     snprintf(buf, n, "%zux%zu", w, h);

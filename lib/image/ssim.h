@@ -63,6 +63,15 @@ typedef struct qev_ssim_result {
     double scale_ssim[QEV_SSIM_SCALES], scale_cs[QEV_SSIM_SCALES]; /* msssim only */
 } qev_ssim_result;
 
+/* The data range L the inputs imply: 255 when both hold 8-bit samples of
+ * full scale 255. Any other input leaves L open: QEV_EINVAL, with *open the
+ * first of a and b that does. */
+int qev_ssim_implied_range(const qev_image *a, const qev_image *b, double *range,
+                           const qev_image **open);
+/* Whether both inputs hold integers at a full scale of L = 255 or 65535, the
+ * case where the ffmpeg variant rounds its constants (ffmpeg_integer). */
+int qev_ssim_integer_inputs(const qev_image *a, const qev_image *b, double range);
+
 /* Scores image a against reference b (same size). With map non-NULL it is
  * given the SSIM of each window (not for msssim), allocated here: the valid
  * region for wang, skimage and matlab (at the downsampled size), one sample

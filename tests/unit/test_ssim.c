@@ -431,6 +431,46 @@ static void test_format_names(void)
            "formats named by the file's extension");
 }
 
+static void test_span_scale(void)
+{
+    qev_image im;
+    qev_image_scale s;
+    image_of(&im, 2, 2, (double[]){3, -1, NAN, 2});
+    int flat = qev_image_span_scale(&im, &s);
+    tap_ok(!flat && s.lo == -1 && s.hi == 3, "span scale: -1..3, the NaN left out");
+    im.px[0] = im.px[1] = im.px[3] = 5;
+    flat = qev_image_span_scale(&im, &s);
+    tap_ok(flat && s.lo == 5 && s.hi == 6, "a flat image of 5 spans 5..6 and says it is flat");
+    qev_image_free(&im);
+}
+
+/* An image that says only what its file held. */
+static qev_image held(int bits, unsigned maxval)
+{
+    return (qev_image){.bits = bits, .maxval = maxval};
+}
+
+static void test_implied_range(void)
+{
+    qev_image b8 = held(8, 255), b16 = held(16, 65535), b12 = held(16, 4095), f = held(0, 0);
+    qev_image pgm100 = held(8, 100);
+    const qev_image *open;
+    double L;
+    tap_ok(qev_ssim_implied_range(&b8, &b8, &L, &open) == QEV_OK && L == 255 && !open,
+           "two 8-bit inputs of full scale 255 imply L = 255");
+    tap_ok(qev_ssim_implied_range(&b8, &b16, &L, &open) == QEV_EINVAL && open == &b16,
+           "a 16-bit reference leaves L open");
+    tap_ok(qev_ssim_implied_range(&f, &b16, &L, &open) == QEV_EINVAL && open == &f,
+           "float input leaves L open, the first such input named");
+    tap_ok(qev_ssim_implied_range(&pgm100, &b8, &L, &open) == QEV_EINVAL && open == &pgm100,
+           "an 8-bit PGM of maxval 100 leaves L open");
+    tap_ok(qev_ssim_integer_inputs(&b8, &b8, 255) && qev_ssim_integer_inputs(&b16, &b16, 65535),
+           "integers at full scale 255 or 65535 are ffmpeg's integer case");
+    tap_ok(!qev_ssim_integer_inputs(&b12, &b12, 4095) && !qev_ssim_integer_inputs(&b8, &b8, 1) &&
+               !qev_ssim_integer_inputs(&b8, &f, 255) && !qev_ssim_integer_inputs(&b8, &b16, 255),
+           "12-bit, another range, float or a mixed pair are not");
+}
+
 int main(void)
 {
     test_gaussian_window();
@@ -447,5 +487,7 @@ int main(void)
     test_raw();
     test_writers();
     test_format_names();
+    test_span_scale();
+    test_implied_range();
     return tap_done();
 }
