@@ -3,6 +3,7 @@
 #include "qev.h"
 #include "rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,11 @@ int qev_order_parse(const char *name, enum qev_order *order)
 const char *qev_order_name(enum qev_order order)
 {
     return (unsigned)order < sizeof order_names / sizeof *order_names ? order_names[order] : NULL;
+}
+
+uint64_t qev_patterns_of_sampling(double share, uint64_t npix)
+{
+    return (uint64_t)ceil(share * (double)npix);
 }
 
 int qev_hadamard_size_valid(uint32_t n)

@@ -49,6 +49,10 @@ enum qev_order {
     QEV_ORDER_RANDOM,
 };
 
+/* The patterns a sampling of share P (0 to 1) of npix pixels shows: the
+ * first ceil(P npix) of the ordering. */
+uint64_t qev_patterns_of_sampling(double share, uint64_t npix);
+
 /* QEV_OK and *order, or QEV_EINVAL for an unknown name. */
 int qev_order_parse(const char *name, enum qev_order *order);
 const char *qev_order_name(enum qev_order order);

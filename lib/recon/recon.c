@@ -128,6 +128,18 @@ int qev_recon_basis_parse(const char *name, enum qev_recon_basis *basis)
 
 int qev_recon_algo_iterative(enum qev_recon_algo algo) { return algo >= QEV_RECON_CGLS; }
 
+enum qev_recon_algo qev_recon_default_algo(const qev_recon_op *op)
+{
+    return qev_op_is_hadamard(op) ? QEV_RECON_HADAMARD : QEV_RECON_DGI;
+}
+
+const char *qev_recon_algo_units(enum qev_recon_algo algo)
+{
+    if (algo <= QEV_RECON_NGI)
+        return "correlation image (defined up to an offset and a scale)";
+    return "bucket units per pixel fully lit";
+}
+
 /* ---- the direct methods ---- */
 
 static int run_gi(qev_recon_op *op, const double *b, enum qev_gi_kind kind, double *x,

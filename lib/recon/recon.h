@@ -81,6 +81,13 @@ enum qev_recon_basis { QEV_BASIS_DCT, QEV_BASIS_HAAR };
 int qev_recon_algo_parse(const char *name, enum qev_recon_algo *algo);
 const char *qev_recon_algo_name(enum qev_recon_algo algo);
 int qev_recon_basis_parse(const char *name, enum qev_recon_basis *basis);
+/* The algorithm a reconstruction uses unless told: the exact inverse for
+ * Hadamard patterns, DGI for any others. */
+enum qev_recon_algo qev_recon_default_algo(const qev_recon_op *op);
+/* What the image's values mean: correlation images (TGI, DGI, NGI) hold the
+ * object up to an offset and a scale; the inverses hold bucket units per
+ * pixel fully lit. */
+const char *qev_recon_algo_units(enum qev_recon_algo algo);
 /* 1 for the algorithms that iterate. */
 int qev_recon_algo_iterative(enum qev_recon_algo algo);
 

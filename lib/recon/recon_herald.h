@@ -62,7 +62,10 @@ void qev_herald_net(size_t npix, const uint64_t *coinc, const double *acc, const
  * the image): C_j ~ Poisson(F_j (K x)_j + A_j), and
  *   x <- x . K^T(F C / (F K x + A)) / K^T F,
  * from a constant image holding the net total. acc and flat may be NULL.
- * Stops after `iterations` or when |dx| <= tol |x|. */
+ * Stops after `iterations` or when |dx| <= tol |x|; QEV_RL_ITERATIONS and
+ * QEV_RL_TOLERANCE are the defaults qrecon(1) states. */
+#define QEV_RL_ITERATIONS 50
+#define QEV_RL_TOLERANCE 1e-4
 typedef struct qev_rl_result {
     unsigned iterations;
     int converged;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fwht.h"
+#include "herald_image.h"
 #include "partial.h"
 #include "patterns.h"
 #include "qev.h"
@@ -561,6 +562,97 @@ static void test_net_and_rl(void)
 
 /* ---- buckets ---- */
 
+/* Two pixels worked by hand: C = {10, 4}, 14 photons counted, flat {2, 0}. */
+static void herald_sums(qev_herald_sums *s, enum qev_accidentals acc)
+{
+    memset(s, 0, sizeof *s);
+    s->width = 2;
+    s->height = 1;
+    s->acc = acc;
+    s->window_ps = 100;
+    s->quantum_ps = 1;
+    qev_tally_init(&s->coinc, 2, 1, INT64_MIN, INT64_MAX);
+    qev_tally_init(&s->delayed, 2, 1, INT64_MIN, INT64_MAX);
+    qev_tally_init(&s->singles, 2, 1, INT64_MIN, INT64_MAX);
+    s->coinc.count[0] = 10;
+    s->coinc.count[1] = 4;
+    s->coinc.photons = 14;
+    s->delayed.count[0] = 2;
+    s->delayed.count[1] = 1;
+    s->singles.count[1] = 1;
+    s->singles.heralds = 2;
+    s->singles.first = 10;
+    s->singles.last = 1010;
+}
+
+static void test_herald_image(void)
+{
+    qev_herald_sums s;
+    qev_herald_image im;
+    double flat[2] = {2, 0};
+    char why[100];
+    herald_sums(&s, QEV_ACC_DELAYED);
+    int rc = qev_herald_image_init(&im, &s, why, sizeof why);
+    qev_herald_image_net(&im, &s, flat);
+    tap_ok(rc == QEV_OK && im.acc[0] == 2 && im.acc[1] == 1 && im.acc_var[0] == 2 &&
+               im.acc_var[1] == 1,
+           "delayed window: A_j = D_j, Var A_j = D_j");
+    tap_ok(im.accidentals == 3 && im.net_counts == 11, "totals: sum A = 3, 14 photons less 3");
+    tap_ok(im.net[0] == 4 && im.var[0] == 3 && im.net[1] == 0 && im.var[1] == 0 && im.masked == 1,
+           "net (10 - 2) / 2, variance (10 + 2) / 4; the zero flat value masks pixel 1");
+    tap_near(im.snr_total, 4 / sqrt(3), 1e-15, "SNR total 4 / sqrt(3)");
+    tap_near(im.snr_pixel, 2 / sqrt(1.5), 1e-15, "SNR per pixel (4/2) / sqrt(3/2)");
+    qev_herald_image_free(&im);
+    qev_herald_sums_free(&s);
+
+    herald_sums(&s, QEV_ACC_NONE);
+    rc = qev_herald_image_init(&im, &s, why, sizeof why);
+    qev_herald_image_net(&im, &s, NULL);
+    tap_ok(rc == QEV_OK && !im.acc && im.accidentals == 0 && im.net_counts == 14 &&
+               im.net[0] == 10 && im.net[1] == 4 && im.var[1] == 4 && im.masked == 0,
+           "no accidentals, no flat: the counts, Poisson variance, all photons net");
+    qev_herald_image_free(&im);
+    qev_herald_sums_free(&s);
+
+    herald_sums(&s, QEV_ACC_SINGLES);
+    rc = qev_herald_image_init(&im, &s, why, sizeof why);
+    qev_herald_image_net(&im, &s, NULL);
+    /* a 100 ps window on a 1 ps grid covers 101 delays: 2 heralds x 1 click x 101 / 1000 ps */
+    tap_ok(rc == QEV_OK && im.acc[0] == 0, "singles: no clicks, no accidentals");
+    tap_near(im.acc[1], 0.202, 1e-15, "singles: A = N_h S_j W / T = 0.202");
+    tap_near(im.net_counts, 14 - 0.202, 1e-12, "singles: net counts 14 - 0.202");
+    qev_herald_image_free(&im);
+    s.singles.heralds = 0;
+    rc = qev_herald_image_init(&im, &s, why, sizeof why);
+    tap_ok(rc == QEV_EINVAL && !im.net && !im.acc, "singles without heralds: an error, nothing kept");
+    qev_herald_sums_free(&s);
+}
+
+static void test_choices(void)
+{
+    tap_is_i64((int64_t)qev_patterns_of_sampling(0.25, 1024), 256, "sampling 0.25 of 1024: 256");
+    tap_is_i64((int64_t)qev_patterns_of_sampling(0.3, 64), 20, "sampling 0.3 of 64: ceil(19.2)");
+    tap_is_i64((int64_t)qev_patterns_of_sampling(1e-9, 64), 1, "the smallest sampling shows one");
+    tap_is_i64((int64_t)qev_patterns_of_sampling(1, 64), 64, "sampling 1: every pattern");
+    qev_recon_op *h, *r;
+    qev_op_hadamard(4, QEV_ORDER_NATURAL, 1, 16, 1, &h);
+    qev_op_random(4, 4, 10, 1, 0.5, &r);
+    tap_ok(qev_recon_default_algo(h) == QEV_RECON_HADAMARD,
+           "Hadamard patterns: the exact inverse by default");
+    tap_ok(qev_recon_default_algo(r) == QEV_RECON_DGI, "random patterns: DGI by default");
+    qev_op_free(h);
+    qev_op_free(r);
+    int gi = 1, inv = 1;
+    for (int a = QEV_RECON_TGI; a <= QEV_RECON_PML; a++) {
+        const char *u = qev_recon_algo_units((enum qev_recon_algo)a);
+        if (a <= QEV_RECON_NGI)
+            gi &= strstr(u, "offset and a scale") != NULL;
+        else
+            inv &= strcmp(u, "bucket units per pixel fully lit") == 0;
+    }
+    tap_ok(gi && inv, "correlation images are up to an offset and a scale, inverses in bucket units");
+}
+
 static void test_buckets(void)
 {
     qev_buckets b;
@@ -682,6 +774,8 @@ int main(void)
     test_solvers_on_exact_data();
     test_tally();
     test_net_and_rl();
+    test_herald_image();
+    test_choices();
     test_buckets();
     test_partials();
     return tap_done();
