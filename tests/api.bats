@@ -71,7 +71,7 @@ page_example() {
 }
 
 @test "api: every installed header compiles on its own as C++, and C++ links its C functions" {
-    command -v c++ >/dev/null || skip "no C++ compiler (Debian: g++)"
+    need_command c++ g++
     for h in $PUBLIC_HEADERS; do
         printf '#include <%s>\n' "$h" >one.cc
         c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$INC" one.cc ||
@@ -150,6 +150,7 @@ CC
 
 @test "api: qev(3) is installed, formats without a warning, and its synopsis names the whole API" {
     [ -f "$DEST/usr/share/man/man3/qev.3" ]
+    need_command groff groff-base
     msg=$(groff -mandoc -ww -z "$QPIPE_TOP/man/qev.3" 2>&1) || fail "groff failed: $msg"
     [ -z "$msg" ] || fail "$msg"
     if command -v mandoc >/dev/null; then
