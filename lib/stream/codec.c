@@ -489,6 +489,68 @@ size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *
     return (size_t)(out - body);
 }
 
+/* ---- the sync grid's layout (the arithmetic is grid.c's) ---- */
+
+static uint64_t max_step(const qev_event *ev, size_t n)
+{
+    uint64_t max = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t d = zigzag((uint64_t)ev[i].t - (uint64_t)ev[i - 1].t);
+        max = d > max ? d : max;
+    }
+    return max;
+}
+
+static void scan_range(const qev_event *ev, size_t n, struct qev_block_info *info)
+{
+    info->tmin = info->tmax = ev[0].t;
+    for (size_t i = 1; i < n; i++) {
+        if (ev[i].t < info->tmin)
+            info->tmin = ev[i].t;
+        if (ev[i].t > info->tmax)
+            info->tmax = ev[i].t;
+    }
+}
+
+static void put_grid(const struct qev_grid *g, uint8_t *p)
+{
+    uint64_t bits;
+    memcpy(&bits, &g->sync_ps, 8);
+    wr64(p, bits);
+    memcpy(&bits, &g->micro_ps, 8);
+    wr64(p + 8, bits);
+}
+
+static struct qev_grid get_grid(const uint8_t *p)
+{
+    struct qev_grid g;
+    uint64_t bits = rd64(p);
+    memcpy(&g.sync_ps, &bits, 8);
+    bits = rd64(p + 8);
+    memcpy(&g.micro_ps, &bits, 8);
+    return g;
+}
+
+size_t qev_block_encode_grid(const qev_event *ev, size_t n, const struct qev_grid *g,
+                             uint8_t *body, uint64_t *scratch, qev_event *tmp,
+                             struct qev_block_info *info)
+{
+    uint64_t *res = scratch + n, max_res;
+    if (!qev_grid_place(ev, n, g, tmp, res, &max_res))
+        return 0;
+    uint8_t res_width = qev_byte_width(max_res);
+    if (qev_byte_width(max_step(tmp, n)) + res_width >= qev_byte_width(max_step(ev, n)))
+        return 0;
+    size_t len = qev_block_encode(tmp, n, body, scratch, info);
+    body[4] |= QEV_TCODE_GRID;
+    body[11] = res_width;
+    uint8_t *p = qev_shuffle(res, n, res_width, body + len);
+    put_grid(g, p);
+    scan_range(ev, n, info);
+    info->sorted = 0;
+    return (size_t)(p + 16 - body);
+}
+
 /* ---- decoding ---- */
 
 static inline uint64_t gather(const uint8_t *p, size_t n, size_t i, unsigned width)
@@ -826,13 +888,18 @@ static void time_range(const qev_event *ev, const struct block_layout *L,
         info->tmax = ev[L->n - 1].t;
         return;
     }
-    info->tmin = info->tmax = ev[0].t;
-    for (uint32_t i = 1; i < L->n; i++) {
-        if (ev[i].t < info->tmin)
-            info->tmin = ev[i].t;
-        if (ev[i].t > info->tmax)
-            info->tmax = ev[i].t;
-    }
+    scan_range(ev, L->n, info);
+}
+
+/* Sync counts back into times: the residual planes follow the columns, the
+ * grid's two constants follow the planes. */
+static void grid_times(qev_event *ev, const struct block_layout *L, const uint8_t *planes,
+                       uint64_t *scratch, struct qev_block_info *info)
+{
+    struct qev_grid g = get_grid(planes + (size_t)L->res_width * L->n);
+    qev_unshuffle(planes, L->n, L->res_width, 0, L->n, scratch);
+    qev_grid_restore(ev, L->n, scratch, &g);
+    scan_range(ev, L->n, info);
 }
 
 long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *scratch,
@@ -853,7 +920,7 @@ long qev_block_decode(const uint8_t *body, size_t len, qev_event *ev, uint64_t *
     info->n = L.n;
     info->sorted = steps_keep_order(&L);
     if (L.grid)
-        qev_grid_apply(ev, L.n, p, L.res_width, p + (size_t)L.res_width * L.n, scratch, info);
+        grid_times(ev, &L, p, scratch, info);
     else
         time_range(ev, &L, info);
     return L.n;

@@ -124,9 +124,10 @@ struct qev_block_info {
 size_t qev_block_body_bound(size_t n);
 size_t qev_block_encode(const qev_event *ev, size_t n, uint8_t *body, uint64_t *scratch,
                         struct qev_block_info *info);
-/* T3 blocks on the sync grid (lib/stream/grid.c): a flag in the block header's tcode
- * byte, the residual width in byte 11, residual planes and the two grid
- * constants after the columns. */
+/* T3 blocks on the sync grid: a flag in the block header's tcode byte, the
+ * residual width in byte 11, residual planes and the two grid constants
+ * after the columns. The codec lays the block out; grid.c, which calls
+ * nothing of the codec, holds the arithmetic. */
 #define QEV_TCODE_GRID 2u
 struct qev_grid {
     double sync_ps, micro_ps;
@@ -136,9 +137,13 @@ struct qev_grid {
 size_t qev_block_encode_grid(const qev_event *ev, size_t n, const struct qev_grid *g,
                              uint8_t *body, uint64_t *scratch, qev_event *tmp,
                              struct qev_block_info *info);
-/* Turns decoded sync counts back into times. */
-void qev_grid_apply(qev_event *ev, size_t n, const uint8_t *res_planes, unsigned res_width,
-                    const uint8_t *params, uint64_t *scratch, struct qev_block_info *info);
+/* The events with their times replaced by sync counts, into counts, and the
+ * zigzag residuals of the times against the grid, into res; 0 when the grid
+ * is not usable or some event does not fit its range. */
+int qev_grid_place(const qev_event *ev, size_t n, const struct qev_grid *g, qev_event *counts,
+                   uint64_t *res, uint64_t *max_res);
+/* Turns sync counts (ev[i].t) and their zigzag residuals back into times. */
+void qev_grid_restore(qev_event *ev, size_t n, const uint64_t *res, const struct qev_grid *g);
 
 /* Decodes a body into events; ev and scratch hold QEV_MAX_BLOCK_EVENTS. Returns
  * the event count, or a negative status with a reason in why. */
