@@ -22,6 +22,21 @@ struct qev_coinc {
     uint64_t disorder_at;
 };
 
+void qev_coinc_delay_partners(const int64_t *delay, const uint8_t *takes_part, int64_t delayed,
+                              int64_t *out)
+{
+    int herald = -1;
+    for (size_t ch = 0; ch < 65536; ch++) {
+        out[ch] = delay[ch];
+        if (!takes_part[ch])
+            continue;
+        if (herald < 0)
+            herald = (int)ch;
+        else
+            out[ch] -= delayed; /* t - (d - D) = t - d + D: later by D */
+    }
+}
+
 qev_coinc *qev_coinc_new(const qev_coinc_opts *o)
 {
     if (o->window < 0 || o->min_fold < 1)

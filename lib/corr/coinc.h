@@ -35,6 +35,13 @@ typedef struct qev_coinc qev_coinc;
 /* Receives events in time order. */
 typedef int (*qev_coinc_emit)(void *ctx, const qev_event *ev, size_t n);
 
+/* The delays of a search for accidentals only: each channel that takes part,
+ * but the herald (the lowest), also counts as `delayed` ps later, which moves
+ * its true partners out of the window. out[ch] = delay[ch], less delayed for
+ * those channels; both hold 65536 entries. */
+void qev_coinc_delay_partners(const int64_t *delay, const uint8_t *takes_part, int64_t delayed,
+                              int64_t *out);
+
 qev_coinc *qev_coinc_new(const qev_coinc_opts *o);
 void qev_coinc_free(qev_coinc *c);
 /* Input must be in time order: QEV_EINVAL at the first event that goes back.

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+int64_t qev_hist_half_bins(int64_t range, int64_t bin) { return (range + bin / 2) / bin; }
+
 qev_partial *qev_hist_partial(const qev_correlator *c, const qev_corr_pair *pairs, size_t npairs,
                               int64_t bin, int64_t half_bins, enum qev_corr_mode mode,
                               int64_t duration_ps)
