@@ -369,3 +369,36 @@ int qcal_drift_fit(const qcal_drift_point *p, size_t n, size_t k, size_t max_kno
     free(s);
     return rc;
 }
+
+qcal_line qcal_drift_line(const qcal_drift_point *p, size_t n)
+{
+    qcal_spline s;
+    qcal_line l = {NAN, NAN, NAN, NAN};
+    if (qcal_drift_fit(p, n, 2, 2, &s) != QEV_OK)
+        return l;
+    double t0 = s.knot[0], t1 = s.knot[1], dt = t1 - t0;
+    double c00 = s.cov[0], c01 = s.cov[1], c11 = s.cov[3];
+    double slope = (s.beta[1] - s.beta[0]) / dt;
+    double var_slope = (c00 + c11 - 2 * c01) / (dt * dt);
+    /* offset = b0 - t0 slope = b0 (1 + t0/dt) - b1 t0/dt */
+    double u = 1 + t0 / dt, v = -t0 / dt;
+    l.offset = s.beta[0] - t0 * slope;
+    l.sigma_offset = sqrt(fmax(u * u * c00 + v * v * c11 + 2 * u * v * c01, 0));
+    l.drift = slope * 1e6;
+    l.sigma_drift = sqrt(fmax(var_slope, 0)) * 1e6;
+    qcal_spline_free(&s);
+    return l;
+}
+
+double qcal_drift_residual_rms(const qcal_drift_point *p, size_t n, const qcal_spline *fit)
+{
+    double sum = 0, weights = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].used) {
+            double r = p[i].delay - qcal_spline_eval(fit, p[i].time);
+            double w = 1 / (p[i].sigma * p[i].sigma);
+            sum += w * r * r;
+            weights += w;
+        }
+    return weights > 0 ? sqrt(sum / weights) : NAN;
+}

@@ -51,4 +51,18 @@ const qcal_drift_point *qcal_drift_points(const qcal_drift *d, size_t *n);
 int qcal_drift_fit(const qcal_drift_point *p, size_t n, size_t k, size_t max_knots,
                    qcal_spline *out);
 
+/* The clock as a straight line through the used points, tau(t) = offset +
+ * drift t: the two-knot fit, its knots (t0, b0) and (t1, b1) turned into
+ * the slope (b1 - b0) / (t1 - t0) and the value at t = 0, with the
+ * variances carried through the knots' covariance. NAN when the fit fails. */
+typedef struct qcal_line {
+    double offset, sigma_offset; /* ps */
+    double drift, sigma_drift;   /* ppm */
+} qcal_line;
+
+qcal_line qcal_drift_line(const qcal_drift_point *p, size_t n);
+/* The rms residual of the used points about the fit, weighted by
+ * 1/sigma^2 like the fit; NAN without used points. */
+double qcal_drift_residual_rms(const qcal_drift_point *p, size_t n, const qcal_spline *fit);
+
 #endif

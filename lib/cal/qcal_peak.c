@@ -285,3 +285,9 @@ int qcal_find_peak_ladder(const uint64_t *h, size_t n, int64_t first, const qcal
     }
     return rc;
 }
+
+int64_t qcal_coarse_bin(int64_t given, int64_t range, int64_t bin)
+{
+    int64_t coarse = given ? given : range / 1000;
+    return coarse < bin ? bin : coarse;
+}

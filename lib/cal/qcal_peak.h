@@ -68,6 +68,10 @@ int qcal_find_peak_ladder(const uint64_t *h, size_t n, int64_t first, const qcal
 int qcal_centroid(const uint64_t *h, size_t n, int64_t first, double mu, double s, double bg,
                   const qcal_peak_opts *o, qcal_peak *out);
 
+/* The coarse bin of a search over +-range in bins of bin ps: the one given,
+ * or range / 1000 when 0, and never below bin. */
+int64_t qcal_coarse_bin(int64_t given, int64_t range, int64_t bin);
+
 /* Median of n values (sorts a copy); NAN for n = 0. */
 double qcal_median(const double *v, size_t n);
 /* 1.4826 times the median absolute deviation from the median. */
