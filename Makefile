@@ -77,7 +77,7 @@ FUZZ_TARGETS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all check check-asan check-slurm demo bench install uninstall clean deps-build deps-test \
-  deps-bench units fuzz fuzzers compare-outputs
+  deps-bench units fuzz fuzzers compare-outputs check-tsan
 
 all: $(BINS) $(BUILD)/libqev.a
 
@@ -211,6 +211,19 @@ check-asan: deps-test
 	  LDFLAGS="-fsanitize=address,undefined" all units
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  BUILD=build/asan tests/run
+
+# The threads test (two readers and two writers at once, tests/unit/
+# test_threads.c) under ThreadSanitizer, built apart in build/tsan with the
+# libraries it links. A race report fails it. Ends with "N passed, N failed".
+$(BUILD)/tests/test_threads $(BUILD)/tests/unit/test_threads.o: private ALL_CFLAGS += -pthread
+TSAN_TEST = build/tsan/tests/test_threads
+check-tsan: deps-build
+	@$(MAKE) --no-print-directory BUILD=build/tsan \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" $(TSAN_TEST)
+	@{ TSAN_OPTIONS=halt_on_error=1 $(TSAN_TEST) 2>&1 || echo "not ok - test_threads exited with status $$?"; } | \
+	  awk '{ print } /^ok .* # skip/ { skipped++; next } /^ok / { passed++ } /^not ok / { failed++ } \
+	    END { if (skipped) print "(" skipped " skipped)"; \
+	      print passed + 0 " passed, " failed + 0 " failed"; exit (failed > 0 || passed == 0) }'
 
 # The scale-out examples (examples/slurm, examples/parallel) on GNU parallel
 # and on a real single-node Slurm: tests/scaleout.bats with QPIPE_SLURM=1,
