@@ -208,7 +208,7 @@ static double progress_interval(void)
     return s && end != s && *end == '\0' && v >= 0 && v <= 3600 ? v : 0.25;
 }
 
-static double monotonic_seconds(void)
+double cli_monotonic_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -233,10 +233,10 @@ void cli_progress(uint64_t done, uint64_t total, const char *unit)
     if (!progress.checked) {
         progress.checked = 1;
         progress.on = isatty(STDERR_FILENO);
-        progress.start = progress.last = monotonic_seconds();
+        progress.start = progress.last = cli_monotonic_seconds();
         progress.interval = progress_interval();
     }
-    double now = progress.on ? monotonic_seconds() : 0;
+    double now = progress.on ? cli_monotonic_seconds() : 0;
     if (!progress.on || now - progress.last < progress.interval || now <= progress.start)
         return;
     progress.last = now;

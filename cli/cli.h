@@ -59,6 +59,8 @@ void cli_tally(const qev_balance *t);
 void cli_progress(uint64_t done, uint64_t total, const char *unit);
 /* Clears the progress line. */
 void cli_progress_end(void);
+/* Seconds on the monotonic clock, for durations: the one clock of the tools. */
+double cli_monotonic_seconds(void);
 
 int64_t cli_time(const char *opt, const char *arg);
 uint64_t cli_count(const char *opt, const char *arg);
