@@ -71,39 +71,41 @@ void qev_hist_write_tsv(FILE *f, const qev_partial *p, int edge)
     }
 }
 
-static void json_array(FILE *f, const char *name, const int64_t *c, size_t n, double scale,
-                       double per_bin, int raw)
+static void json_pair(struct report_json *j, const struct hist_view *v, size_t i, const int64_t *c)
 {
-    fprintf(f, ",\"%s\":[", name);
-    for (size_t k = 0; k < n; k++) {
-        if (k)
-            fputc(',', f);
-        if (raw)
-            fprintf(f, "%" PRId64, c[k]);
-        else
-            report_json_number(f, ratio((double)c[k] * scale, per_bin));
-    }
-    fputc(']', f);
+    double e = qev_corr_expected((uint64_t)v->na[i], (uint64_t)v->nb[i], v->bin, v->duration);
+    report_json_object(j, NULL);
+    report_json_put(j, "a", "%" PRId64, v->pairs[2 * i]);
+    report_json_put(j, "b", "%" PRId64, v->pairs[2 * i + 1]);
+    report_json_put(j, "singles_a", "%" PRId64, v->na[i]);
+    report_json_put(j, "singles_b", "%" PRId64, v->nb[i]);
+    report_json_put_number(j, "expected_per_bin", e);
+    report_json_array(j, "counts");
+    for (size_t k = 0; k < v->nbins; k++)
+        report_json_put(j, NULL, "%" PRId64, c[k]);
+    report_json_end(j);
+    report_json_array(j, "g2");
+    for (size_t k = 0; k < v->nbins; k++)
+        report_json_put_number(j, NULL, ratio((double)c[k], e));
+    report_json_end(j);
+    report_json_end(j);
 }
 
 void qev_hist_write_json(FILE *f, const qev_partial *p)
 {
     struct hist_view v = view_of(p);
-    fprintf(f, "{\"bin_ps\":%" PRId64 ",\"bins\":%zu,\"first_tau_ps\":%" PRId64
-               ",\"duration_ps\":%.0f,\"pairs\":[",
-            v.bin, v.nbins, -v.half * v.bin, v.duration);
-    for (size_t i = 0; i < v.npairs; i++) {
-        const int64_t *c = pair_counts(p, i);
-        double e = qev_corr_expected((uint64_t)v.na[i], (uint64_t)v.nb[i], v.bin, v.duration);
-        fprintf(f, "%s{\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"singles_a\":%" PRId64
-                   ",\"singles_b\":%" PRId64 ",\"expected_per_bin\":",
-                i ? "," : "", v.pairs[2 * i], v.pairs[2 * i + 1], v.na[i], v.nb[i]);
-        report_json_number(f, e);
-        json_array(f, "counts", c, v.nbins, 1, 1, 1);
-        json_array(f, "g2", c, v.nbins, 1, e, 0);
-        fputc('}', f);
-    }
-    fputs("]}\n", f);
+    struct report_json j;
+    report_json_begin(&j, f, 0);
+    report_json_object(&j, NULL);
+    report_json_put(&j, "bin_ps", "%" PRId64, v.bin);
+    report_json_put(&j, "bins", "%zu", v.nbins);
+    report_json_put(&j, "first_tau_ps", "%" PRId64, -v.half * v.bin);
+    report_json_put(&j, "duration_ps", "%.0f", v.duration);
+    report_json_array(&j, "pairs");
+    for (size_t i = 0; i < v.npairs; i++)
+        json_pair(&j, &v, i, pair_counts(p, i));
+    report_json_end(&j);
+    report_json_end(&j);
 }
 
 void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge)
@@ -173,46 +175,52 @@ void qev_stats_write_text(FILE *f, const qev_partial *p)
     }
 }
 
-static void json_field(FILE *f, const char *name, double v)
+static void json_pair_stats(struct report_json *j, const qev_pair_stats *s, int64_t delay)
 {
-    fprintf(f, ",\"%s\":", name);
-    report_json_number(f, v);
+    report_json_object(j, NULL);
+    report_json_put(j, "a", "%" PRId64, s->a);
+    report_json_put(j, "b", "%" PRId64, s->b);
+    report_json_put(j, "delay_ps", "%" PRId64, delay);
+    report_json_put_number(j, "duration_s", s->duration_s);
+    report_json_put_number(j, "rate_a_hz", s->rate_a);
+    report_json_put_number(j, "sigma_rate_a_hz", s->sigma_rate_a);
+    report_json_put_number(j, "rate_b_hz", s->rate_b);
+    report_json_put_number(j, "sigma_rate_b_hz", s->sigma_rate_b);
+    report_json_put_number(j, "coincidences", s->coincidences);
+    report_json_put_number(j, "coincidence_rate_hz", s->coincidence_rate);
+    report_json_put_number(j, "accidentals_singles", s->acc_singles);
+    report_json_put_number(j, "sigma_accidentals_singles", s->sigma_acc[0]);
+    report_json_put_number(j, "accidentals_offpeak", s->acc_offpeak);
+    report_json_put_number(j, "sigma_accidentals_offpeak", s->sigma_acc[1]);
+    report_json_put_number(j, "accidentals_delayed", s->acc_delayed);
+    report_json_put_number(j, "sigma_accidentals_delayed", s->sigma_acc[2]);
+    report_json_put_number(j, "car", s->car);
+    report_json_put_number(j, "sigma_car", s->sigma_car);
+    report_json_put_number(j, "heralding_eta_b", s->eta_b);
+    report_json_put_number(j, "sigma_heralding_eta_b", s->sigma_eta_b);
+    report_json_put_number(j, "heralding_eta_a", s->eta_a);
+    report_json_put_number(j, "sigma_heralding_eta_a", s->sigma_eta_a);
+    report_json_end(j);
 }
 
 void qev_stats_write_json(FILE *f, const qev_partial *p)
 {
-    fprintf(f, "{\"window_ps\":%" PRId64 ",\"accidental_delay_ps\":%" PRId64
-               ",\"accidentals_from\":\"%s\",\"pairs\":[",
-            qev_partial_get1(p, "window_ps", 0), qev_partial_get1(p, "accidental_delay_ps", 0),
-            qev_stats_estimate_name(p));
+    struct report_json j;
+    report_json_begin(&j, f, 0);
+    report_json_object(&j, NULL);
+    report_json_put(&j, "window_ps", "%" PRId64, qev_partial_get1(p, "window_ps", 0));
+    report_json_put(&j, "accidental_delay_ps", "%" PRId64,
+                    qev_partial_get1(p, "accidental_delay_ps", 0));
+    report_json_put_string(&j, "accidentals_from", qev_stats_estimate_name(p));
+    report_json_array(&j, "pairs");
     const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
     for (size_t i = 0; i < qev_stats_pairs(p); i++) {
         qev_pair_stats s;
         qev_stats_compute(p, i, &s);
-        fprintf(f, "%s{\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"delay_ps\":%" PRId64, i ? "," : "",
-                s.a, s.b, delays[i]);
-        json_field(f, "duration_s", s.duration_s);
-        json_field(f, "rate_a_hz", s.rate_a);
-        json_field(f, "sigma_rate_a_hz", s.sigma_rate_a);
-        json_field(f, "rate_b_hz", s.rate_b);
-        json_field(f, "sigma_rate_b_hz", s.sigma_rate_b);
-        json_field(f, "coincidences", s.coincidences);
-        json_field(f, "coincidence_rate_hz", s.coincidence_rate);
-        json_field(f, "accidentals_singles", s.acc_singles);
-        json_field(f, "sigma_accidentals_singles", s.sigma_acc[0]);
-        json_field(f, "accidentals_offpeak", s.acc_offpeak);
-        json_field(f, "sigma_accidentals_offpeak", s.sigma_acc[1]);
-        json_field(f, "accidentals_delayed", s.acc_delayed);
-        json_field(f, "sigma_accidentals_delayed", s.sigma_acc[2]);
-        json_field(f, "car", s.car);
-        json_field(f, "sigma_car", s.sigma_car);
-        json_field(f, "heralding_eta_b", s.eta_b);
-        json_field(f, "sigma_heralding_eta_b", s.sigma_eta_b);
-        json_field(f, "heralding_eta_a", s.eta_a);
-        json_field(f, "sigma_heralding_eta_a", s.sigma_eta_a);
-        fputc('}', f);
+        json_pair_stats(&j, &s, delays[i]);
     }
-    fputs("]}\n", f);
+    report_json_end(&j);
+    report_json_end(&j);
 }
 
 typedef double (*stat_value)(const qev_pair_stats *s);
@@ -232,10 +240,12 @@ static void prom_family(FILE *f, const qev_partial *p, const char *source, const
     for (size_t i = 0; i < qev_stats_pairs(p); i++) {
         qev_pair_stats s;
         qev_stats_compute(p, i, &s);
-        fprintf(f, "%s{source=\"", name);
-        report_prom_label(f, source);
-        fprintf(f, "\",herald=\"%" PRId64 "\",signal=\"%" PRId64 "\"} ", s.a, s.b);
-        report_prom_number(f, value(&s));
+        char herald[24], signal[24];
+        snprintf(herald, sizeof herald, "%" PRId64, s.a);
+        snprintf(signal, sizeof signal, "%" PRId64, s.b);
+        const struct prom_label labels[] = {{"source", source}, {"herald", herald},
+                                            {"signal", signal}};
+        report_prom_sample(f, name, labels, 3, value(&s));
     }
 }
 

@@ -1,8 +1,9 @@
-/* Rendering results as aligned text, JSON and Prometheus text (CLI layer). */
+/* The report writer: aligned text, JSON and the Prometheus text format (CLI
+ * layer). */
 #include "report.h"
 
-#include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,287 +56,172 @@ void report_prom_family(FILE *f, const char *name, const char *type, const char 
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static double seconds(int64_t ps) { return (double)ps * 1e-12; }
-
-static double rate_hz(uint64_t events, int64_t span_ps)
+void report_prom_sample(FILE *f, const char *name, const struct prom_label *labels, size_t n,
+                        double v)
 {
-    return span_ps > 0 ? (double)events / seconds(span_ps) : NAN;
-}
-
-/* ---- rates over time ---- */
-
-void report_rate_rows_free(struct rate_rows *rows)
-{
-    free(rows->start);
-    free(rows->end);
-    free(rows->channel);
-    free(rows->rate);
-    *rows = (struct rate_rows){0};
-}
-
-void report_rate_row(void *ctx, int64_t start, int64_t end, const uint16_t *channels,
-                     const uint64_t *counts, size_t n)
-{
-    struct rate_rows *r = ctx;
+    fputs(name, f);
     for (size_t i = 0; i < n; i++) {
-        if (r->n == r->cap) {
-            size_t cap = r->cap ? 2 * r->cap : 256;
-            int64_t *s = realloc(r->start, cap * sizeof *s), *e = realloc(r->end, cap * sizeof *e);
-            uint16_t *c = realloc(r->channel, cap * sizeof *c);
-            double *v = realloc(r->rate, cap * sizeof *v);
-            r->start = s ? s : r->start;
-            r->end = e ? e : r->end;
-            r->channel = c ? c : r->channel;
-            r->rate = v ? v : r->rate;
-            if (!s || !e || !c || !v)
-                return;
-            r->cap = cap;
-        }
-        r->start[r->n] = start;
-        r->end[r->n] = end;
-        r->channel[r->n] = channels[i];
-        r->rate[r->n++] = (double)counts[i] / ((double)(end - start) * 1e-12);
+        fprintf(f, "%s%s=\"", i ? "," : "{", labels[i].name);
+        report_prom_label(f, labels[i].value);
+        fputc('"', f);
     }
-}
-
-static void channel_series(struct svg_plot *plot, const struct rate_rows *rows, uint16_t ch,
-                           double *x, double *y)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < rows->n; i++)
-        if (rows->channel[i] == ch) {
-            x[k] = 0.5e-12 * (double)(rows->start[i] + rows->end[i]);
-            y[k++] = rows->rate[i];
-        }
-    char label[32];
-    snprintf(label, sizeof label, "channel %u", ch);
-    svg_series(plot, x, y, k, label);
-}
-
-void report_rates_svg(FILE *f, struct rate_rows *rows, const struct stat_result *r)
-{
-    struct svg_plot plot = {.xlabel = "time (s)", .ylabel = "rate (Hz)",
-                            .title = "event rate per channel (gaps shaded)"};
-    double *x = malloc((rows->n ? rows->n : 1) * sizeof *x), *y = malloc((rows->n ? rows->n : 1) * sizeof *y);
-    svg_begin(f, &plot);
-    for (size_t i = 0; x && y && i < r->nrows; i++)
-        channel_series(&plot, rows, r->rows[i].channel, x, y);
-    size_t kept = r->st.gaps < QEV_STATS_GAPS_KEPT ? (size_t)r->st.gaps : QEV_STATS_GAPS_KEPT;
-    for (size_t i = 0; i < kept; i++)
-        svg_span(&plot, 1e-12 * (double)r->st.first_gaps[i].start,
-                 1e-12 * (double)(r->st.first_gaps[i].start + r->st.first_gaps[i].length));
-    svg_end(f, &plot);
-    free(x);
-    free(y);
-    free(rows->start);
-    free(rows->end);
-    free(rows->channel);
-    free(rows->rate);
-    memset(rows, 0, sizeof *rows);
-}
-
-/* ---- text ---- */
-
-static void text_channels(FILE *f, const struct stat_result *r, int64_t span)
-{
-    fprintf(f, "\n%-8s %14s %16s %18s\n", "channel", "events", "rate_hz", "min_interval_ps");
-    for (size_t i = 0; i < r->nrows; i++) {
-        const qev_channel_stats *ch = &r->rows[i].s;
-        fprintf(f, "%-8u %14" PRIu64 " %16.6g ", r->rows[i].channel, ch->events,
-                rate_hz(ch->events, span));
-        if (ch->min_interval == INT64_MAX)
-            fprintf(f, "%18s\n", "-");
-        else
-            fprintf(f, "%18" PRId64 "\n", ch->min_interval);
-    }
-}
-
-static void text_gaps(FILE *f, const qev_stats *st)
-{
-    size_t kept = st->gaps < QEV_STATS_GAPS_KEPT ? (size_t)st->gaps : QEV_STATS_GAPS_KEPT;
-    for (size_t i = 0; i < kept; i++)
-        fprintf(f, "%-18s at %" PRId64 " ps for %" PRId64 " ps\n", "  gap",
-                st->first_gaps[i].start, st->first_gaps[i].length);
-}
-
-void report_stats_text(FILE *f, const struct stat_result *r)
-{
-    const qev_stats *st = &r->st;
-    int64_t span = qev_stats_span(st);
-    fprintf(f, "%-18s %s\n", "source", r->source);
-    if (!r->merged) {
-        fprintf(f, "%-18s %" PRIu64 " (%" PRIu64 " trailers verified)\n", "segments",
-                r->rs.segments, r->rs.trailers);
-        fprintf(f, "%-18s %" PRIu64 " (checksums verified)\n", "blocks", r->rs.blocks);
-    }
-    fprintf(f, "%-18s %" PRIu64 "\n", "events", st->events);
-    if (st->events)
-        fprintf(f, "%-18s %" PRId64 " .. %" PRId64 " ps\n", "time range", st->tmin, st->tmax);
-    fprintf(f, "%-18s %.12g s\n", "duration", seconds(span));
-    fprintf(f, "%-18s %.6g Hz\n", "rate", rate_hz(st->events, span));
-    fprintf(f, "%-18s %" PRIu64 " (threshold %" PRId64 " ps, longest %" PRId64 " ps)\n", "gaps",
-            st->gaps, st->gap_threshold, st->longest.length);
-    text_gaps(f, st);
-    fprintf(f, "%-18s %" PRIu64, "backwards", st->backwards);
-    if (st->backwards)
-        fprintf(f, " (first at event %" PRIu64 ")", st->first_backwards);
-    fputc('\n', f);
-    fprintf(f, "%-18s %s\n", "integrity", r->ok ? "ok" : r->error);
-    text_channels(f, r, span);
-}
-
-/* ---- JSON ---- */
-
-static void json_channels(FILE *f, const struct stat_result *r, int64_t span)
-{
-    const char *sep = "";
-    fputs("\"channels\":[", f);
-    for (size_t i = 0; i < r->nrows; i++) {
-        const qev_channel_stats *ch = &r->rows[i].s;
-        fprintf(f, "%s{\"channel\":%u,\"events\":%" PRIu64 ",\"rate_hz\":", sep,
-                r->rows[i].channel, ch->events);
-        report_json_number(f, rate_hz(ch->events, span));
-        fputs(",\"min_interval_ps\":", f);
-        if (ch->min_interval == INT64_MAX)
-            fputs("null", f);
-        else
-            fprintf(f, "%" PRId64, ch->min_interval);
-        fputc('}', f);
-        sep = ",";
-    }
-    fputc(']', f);
-}
-
-static void json_gaps(FILE *f, const qev_stats *st)
-{
-    size_t kept = st->gaps < QEV_STATS_GAPS_KEPT ? (size_t)st->gaps : QEV_STATS_GAPS_KEPT;
-    fprintf(f, "\"gaps\":{\"threshold_ps\":%" PRId64 ",\"count\":%" PRIu64
-               ",\"longest_ps\":%" PRId64 ",\"first\":[",
-            st->gap_threshold, st->gaps, st->longest.length);
-    for (size_t i = 0; i < kept; i++)
-        fprintf(f, "%s{\"start_ps\":%" PRId64 ",\"length_ps\":%" PRId64 "}", i ? "," : "",
-                st->first_gaps[i].start, st->first_gaps[i].length);
-    fputs("]}", f);
-}
-
-static void json_one(FILE *f, const struct stat_result *r)
-{
-    const qev_stats *st = &r->st;
-    int64_t span = qev_stats_span(st);
-    fputs("{\"source\":", f);
-    report_json_string(f, r->source);
-    fprintf(f, ",\"ok\":%s,\"error\":", r->ok ? "true" : "false");
-    if (r->ok)
-        fputs("null", f);
-    else
-        report_json_string(f, r->error);
-    if (!r->merged)
-        fprintf(f, ",\"segments\":%" PRIu64 ",\"trailers\":%" PRIu64 ",\"blocks\":%" PRIu64,
-                r->rs.segments, r->rs.trailers, r->rs.blocks);
-    fprintf(f, ",\"events\":%" PRIu64, st->events);
-    if (st->events)
-        fprintf(f, ",\"tmin_ps\":%" PRId64 ",\"tmax_ps\":%" PRId64, st->tmin, st->tmax);
-    else
-        fputs(",\"tmin_ps\":null,\"tmax_ps\":null", f);
-    fputs(",\"duration_s\":", f);
-    report_json_number(f, seconds(span));
-    fputs(",\"rate_hz\":", f);
-    report_json_number(f, rate_hz(st->events, span));
-    fputc(',', f);
-    json_gaps(f, st);
-    fprintf(f, ",\"backwards\":%" PRIu64 ",", st->backwards);
-    json_channels(f, r, span);
-    fputc('}', f);
-}
-
-void report_stats_json(FILE *f, const struct stat_result *r, size_t n)
-{
-    fputs("{\"inputs\":[", f);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', f);
-        json_one(f, &r[i]);
-    }
-    fputs("]}\n", f);
-}
-
-/* ---- Prometheus ---- */
-
-static void prom_sample(FILE *f, const char *name, const char *source, long channel, double v)
-{
-    fprintf(f, "%s{source=\"", name);
-    report_prom_label(f, source);
-    if (channel >= 0)
-        fprintf(f, "\",channel=\"%ld", channel);
-    fputs("\"} ", f);
+    fputs(n ? "} " : " ", f);
     report_prom_number(f, v);
 }
 
-typedef double (*stream_value)(const struct stat_result *r);
-typedef double (*channel_value)(const struct stat_result *r, const qev_channel_stats *c);
+/* ---- JSON documents ---- */
 
-static double v_events(const struct stat_result *r, const qev_channel_stats *c)
+void report_json_begin(struct report_json *j, FILE *f, int spaced)
 {
-    (void)r;
-    return (double)c->events;
-}
-static double v_rate(const struct stat_result *r, const qev_channel_stats *c)
-{
-    return rate_hz(c->events, qev_stats_span(&r->st));
-}
-static double v_min_interval(const struct stat_result *r, const qev_channel_stats *c)
-{
-    (void)r;
-    int64_t m = c->min_interval;
-    return m == INT64_MAX ? NAN : seconds(m);
-}
-static double v_duration(const struct stat_result *r) { return seconds(qev_stats_span(&r->st)); }
-static double v_gaps(const struct stat_result *r) { return (double)r->st.gaps; }
-static double v_longest_gap(const struct stat_result *r) { return seconds(r->st.longest.length); }
-static double v_backwards(const struct stat_result *r) { return (double)r->st.backwards; }
-static double v_segments(const struct stat_result *r) { return (double)r->rs.segments; }
-static double v_blocks(const struct stat_result *r) { return (double)r->rs.blocks; }
-static double v_ok(const struct stat_result *r) { return r->ok; }
-
-static void prom_channel_family(FILE *f, const struct stat_result *r, size_t n, const char *name,
-                                const char *type, const char *help, channel_value value)
-{
-    report_prom_family(f, name, type, help);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < r[i].nrows; k++)
-            prom_sample(f, name, r[i].source, r[i].rows[k].channel, value(&r[i], &r[i].rows[k].s));
+    *j = (struct report_json){.f = f, .spaced = spaced, .indent = -1};
 }
 
-static void prom_stream_family(FILE *f, const struct stat_result *r, size_t n, const char *name,
-                               const char *type, const char *help, stream_value value)
+/* What goes before a member or an element: the comma, then the line break
+ * asked for or the space of a spaced document, then the key. */
+static void json_item(struct report_json *j, const char *key)
 {
-    report_prom_family(f, name, type, help);
-    for (size_t i = 0; i < n; i++)
-        prom_sample(f, name, r[i].source, -1, value(&r[i]));
-}
-
-void report_stats_prom(FILE *f, const struct stat_result *r, size_t n)
-{
-    prom_channel_family(f, r, n, "qpipe_events_total", "counter", "Events in the stream.",
-                        v_events);
-    prom_channel_family(f, r, n, "qpipe_event_rate_hertz", "gauge",
-                        "Mean event rate over the stream's time range.", v_rate);
-    prom_channel_family(f, r, n, "qpipe_min_interval_seconds", "gauge",
-                        "Smallest interval between two events of a channel.", v_min_interval);
-    prom_stream_family(f, r, n, "qpipe_duration_seconds", "gauge",
-                       "Time range of the stream's events.", v_duration);
-    prom_stream_family(f, r, n, "qpipe_gaps_total", "counter",
-                       "Intervals longer than the gap threshold.", v_gaps);
-    prom_stream_family(f, r, n, "qpipe_longest_gap_seconds", "gauge",
-                       "Longest interval longer than the gap threshold.", v_longest_gap);
-    prom_stream_family(f, r, n, "qpipe_backwards_total", "counter",
-                       "Events earlier than the event before them.", v_backwards);
-    if (n && !r[0].merged) {
-        prom_stream_family(f, r, n, "qpipe_segments_total", "counter", "Segments read.",
-                           v_segments);
-        prom_stream_family(f, r, n, "qpipe_blocks_total", "counter",
-                           "Blocks read with verified checksums.", v_blocks);
+    int later = j->depth > 0 && j->items[j->depth - 1]++ > 0;
+    if (later)
+        fputc(',', j->f);
+    if (j->indent >= 0)
+        fprintf(j->f, "\n%*s", j->indent, "");
+    else if (later && j->spaced)
+        fputc(' ', j->f);
+    j->indent = -1;
+    if (key) {
+        report_json_string(j->f, key);
+        fputs(j->spaced ? ": " : ":", j->f);
     }
-    prom_stream_family(f, r, n, "qpipe_stream_ok", "gauge",
-                       "1 when the stream was read whole and without error.", v_ok);
+}
+
+static void json_open(struct report_json *j, const char *key, char open, char close)
+{
+    json_item(j, key);
+    fputc(open, j->f);
+    if (j->depth < REPORT_JSON_DEPTH) {
+        j->close[j->depth] = close;
+        j->items[j->depth] = 0;
+    }
+    j->depth++;
+}
+
+void report_json_object(struct report_json *j, const char *key) { json_open(j, key, '{', '}'); }
+
+void report_json_array(struct report_json *j, const char *key) { json_open(j, key, '[', ']'); }
+
+void report_json_end(struct report_json *j)
+{
+    if (j->indent >= 0)
+        fprintf(j->f, "\n%*s", j->indent, "");
+    j->indent = -1;
+    if (j->depth > 0 && --j->depth < REPORT_JSON_DEPTH)
+        fputc(j->close[j->depth], j->f);
+    if (j->depth == 0)
+        fputc('\n', j->f);
+}
+
+void report_json_newline(struct report_json *j, int indent) { j->indent = indent; }
+
+void report_json_put_string(struct report_json *j, const char *key, const char *s)
+{
+    json_item(j, key);
+    if (s)
+        report_json_string(j->f, s);
+    else
+        fputs("null", j->f);
+}
+
+void report_json_put_number(struct report_json *j, const char *key, double v)
+{
+    json_item(j, key);
+    report_json_number(j->f, v);
+}
+
+void report_json_put(struct report_json *j, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    json_item(j, key);
+    va_start(ap, fmt);
+    vfprintf(j->f, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- a run's report ---- */
+
+static void report_vadd(struct report *r, const char *key, int text, const char *fmt, va_list ap)
+{
+    if (r->n == REPORT_FIELDS)
+        return;
+    struct report_field *f = &r->field[r->n++];
+    f->key = key;
+    f->text = text;
+    vsnprintf(f->value, sizeof f->value, fmt, ap);
+}
+
+void report_add(struct report *r, const char *key, int text, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_vadd(r, key, text, fmt, ap);
+    va_end(ap);
+}
+
+void report_add_number(struct report *r, const char *key, double v)
+{
+    if (isfinite(v))
+        report_add(r, key, 0, "%.10g", v);
+    else
+        report_add(r, key, 0, "null");
+}
+
+void report_write_text(FILE *f, const struct report *r)
+{
+    fprintf(f, "%s %s:\n", r->tool, r->command);
+    for (size_t i = 0; i < r->n; i++)
+        fprintf(f, "  %-22s %s\n", r->field[i].key, r->field[i].value);
+}
+
+void report_write_json(FILE *f, const struct report *r)
+{
+    struct report_json j;
+    report_json_begin(&j, f, 1);
+    report_json_object(&j, NULL);
+    report_json_put_string(&j, "tool", r->tool);
+    report_json_put_string(&j, "command", r->command);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct report_field *v = &r->field[i];
+        if (v->text)
+            report_json_put_string(&j, v->key, v->value);
+        else
+            report_json_put(&j, v->key, "%s", v->value);
+    }
+    report_json_end(&j);
+}
+
+/* A field's value as a sample's: true 1, false 0, a number, or NaN. */
+static double field_number(const char *text)
+{
+    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+        return text[0] == 't';
+    char *end;
+    double v = strtod(text, &end);
+    return end != text && *end == '\0' ? v : NAN;
+}
+
+void report_prom_value(FILE *f, const struct report *r, const char *name, double v)
+{
+    const struct prom_label labels[] = {{"source", r->source}, {"command", r->command}};
+    report_prom_sample(f, name, labels, 2, v);
+}
+
+void report_write_prom(FILE *f, const struct report *r, const struct report_metric *metrics,
+                       size_t n)
+{
+    for (size_t m = 0; m < n; m++)
+        for (size_t i = 0; i < r->n; i++) {
+            if (strcmp(r->field[i].key, metrics[m].key) != 0)
+                continue;
+            report_prom_family(f, metrics[m].name, metrics[m].type, metrics[m].help);
+            report_prom_value(f, r, metrics[m].name, field_number(r->field[i].value));
+        }
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "report.h"
+#include "stat_report.h"
 #include "partial.h"
 #include "stats.h"
 
