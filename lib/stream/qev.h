@@ -2,7 +2,18 @@
  *
  * The library never prints and never exits. Every call that can fail returns a
  * status (QEV_OK, or a negative qev_status) and keeps the detail, a message and a
- * byte offset, in the handle until it is closed. */
+ * byte offset, in the handle until it is closed.
+ *
+ * Threads: separate handles may be used in separate threads at the same time.
+ * Each handle keeps all of its state, and what the library shares is constant
+ * (tables fixed at compile time), so nothing is built on first use. One handle
+ * must not be used by two threads at once, since nothing in it is locked; it
+ * may pass from one thread to another that the program synchronises with.
+ * Metadata that no thread changes may be read by several; a reader's own
+ * (qev_reader_meta) is replaced when qev_read enters a new segment. No call
+ * changes process state (umask, signals, locale, libhdf5's error printing).
+ * Photon-HDF5 goes through libhdf5, which threads may share only when it is
+ * built thread-safe. docs/threads.md gives the reasons and what is left. */
 #ifndef QEV_H
 #define QEV_H
 
