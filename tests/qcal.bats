@@ -526,6 +526,33 @@ for (x, y), v in cal.items():
 EOF
 }
 
+@test "flat: a dark acquisition's pixel without counts still carries one count's variance" {
+    # A 2 x 1 array over 1 s: 100 and 300 counts; the dark run, also 1 s,
+    # holds 0 and 4. Net 100 and 296, mean 198; sigma sqrt(100 + 1)/198 and
+    # sqrt(300 + 4)/198, as qcal dark gives 0 counts the sigma of one.
+    python3 - <<EOF
+$(raw_writer)
+ev = [(0, 2, 1, 1), (10**12, 2, 1, 1)]
+ev += [(int(i * 1e10) + 1, 2, 1, 0) for i in range(100)]
+ev += [(int(i * 1e10 / 3) + 2, 2, 1, 1) for i in range(298)]
+write("white.raw", ev)
+write("black.raw", [(0, 2, 1, 1), (3 * 10**11, 2, 1, 1), (6 * 10**11, 2, 1, 1), (10**12, 2, 1, 1)])
+EOF
+    qtag-read --format raw16 -o white.qev white.raw
+    qtag-read --format raw16 -o black.qev black.raw
+    run --separate-stderr qcal flat --dark black.qev white.qev
+    assert_success
+    read -r e0 s0 < <(entry flat.2.0.0 <(echo "$output"))
+    read -r e1 s1 < <(entry flat.2.1.0 <(echo "$output"))
+    python3 -c 'import math, sys
+e0, s0, e1, s1 = map(float, sys.argv[1:])
+want = (100 / 198, math.sqrt(101) / 198, 296 / 198, math.sqrt(304) / 198)
+got = (e0, s0, e1, s1)
+# printed to 4 decimals: each within half of the last digit
+assert all(abs(g - w) <= 0.0000501 for g, w in zip(got, want)), (got, want)' \
+        "$e0" "$s0" "$e1" "$s1" || fail "$output"
+}
+
 # ---- the calibration file ----
 
 @test "merge: one file with the sections of each, a later section replacing" {

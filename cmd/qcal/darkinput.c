@@ -39,10 +39,8 @@ struct dark_input *load_dark(const char *path)
     }
     d->k = count_stream(path, -1);
     double T = qcal_counts_duration(d->k) * 1e-12;
-    for (size_t ch = 0; ch < 65536; ch++) {
-        double n = (double)qcal_counts_channel(d->k, (uint16_t)ch);
-        d->rate[ch] = (qcal_rate){n / T, sqrt(n) / T};
-    }
+    for (size_t ch = 0; ch < 65536; ch++)
+        d->rate[ch] = qcal_count_rate((double)qcal_counts_channel(d->k, (uint16_t)ch), T);
     return d;
 }
 
@@ -88,7 +86,6 @@ double pixel_dark(const struct dark_input *d, uint16_t ch, uint32_t x, uint32_t 
     double n = qcal_counts_pixel(d->k, ch, x, y, &is_array);
     if (!is_array)
         return 0;
-    double scale = T / (qcal_counts_duration(d->k) * 1e-12);
-    *var = n * scale * scale;
-    return n * scale;
+    double dark_s = qcal_counts_duration(d->k) * 1e-12;
+    return qcal_rate_counts(qcal_count_rate(n, dark_s), T, var);
 }
