@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -169,6 +170,14 @@ void cli_common_option(int opt, const char *usage)
         fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
         exit(CLI_USAGE);
     }
+}
+
+const char *cli_option_name(const struct option *longopts, int opt)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
 }
 
 void cli_need_input(int operands, const char *usage)

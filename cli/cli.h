@@ -42,6 +42,9 @@ _Noreturn void cli_help(const char *usage);
 _Noreturn void cli_version(void);
 /* Handles the options of CLI_COMMON_LONGOPTS and getopt's '?' for a tool. */
 void cli_common_option(int opt, const char *usage);
+struct option;
+/* The long name of the option whose value is opt in longopts, or "?". */
+const char *cli_option_name(const struct option *longopts, int opt);
 /* With no operands and a terminal on stdin, prints usage and exits 2. */
 void cli_need_input(int operands, const char *usage);
 

@@ -91,19 +91,11 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *option_name(int opt)
-{
-    for (const struct option *o = longopts; o->name; o++)
-        if (o->val == opt)
-            return o->name;
-    return "?";
-}
-
 static void check_applies(const struct qrecon_opts *o, int opt)
 {
     for (size_t i = 0; i < sizeof applies / sizeof *applies; i++)
         if (applies[i].opt == opt && !(applies[i].subs & (1u << o->sub)))
-            cli_usage_error("--%s does not apply to qrecon %s", option_name(opt),
+            cli_usage_error("--%s does not apply to qrecon %s", cli_option_name(longopts, opt),
                             qrecon_subcommands[o->sub]);
 }
 
