@@ -46,9 +46,10 @@ install_packages() {
 }
 
 need_parallel() {
+    need_command parallel
     case $(parallel --version 2>/dev/null) in
         "GNU parallel"*) ;;
-        *) skip "GNU parallel is missing: apt-get install -y --no-install-recommends parallel" ;;
+        *) skip "parallel is not GNU parallel (moreutils has one too): sudo apt-get install -y parallel" ;;
     esac
 }
 
