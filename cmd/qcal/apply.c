@@ -44,8 +44,10 @@ static void check_not_applied(const struct opts *o, const struct applied *ap, co
     int any;
     const qev_meta *in = qev_reader_meta(r);
     if (qev_calib_applied(in, ap->fingerprint, &any))
-        cli_die(qev_reader_name(r), "calibration %016" PRIx64 " (%s) was applied to this stream "
-                "already; applying it twice would shift the times twice", ap->fingerprint, ap->name);
+        cli_die(qev_reader_name(r),
+                "calibration %016" PRIx64 " (%s) was applied to this stream already; applying it "
+                "twice would shift the times twice",
+                ap->fingerprint, ap->name);
     if (any && !o->force)
         cli_die(qev_reader_name(r), "another calibration (%s) was applied to this stream; "
                 "use --force to apply %s as well", qev_meta_get(in, "calibration_applied"),

@@ -38,11 +38,6 @@ static void residuals(const struct opts *o, const qcal_drift_point *p, size_t n,
         cli_die(o->residuals, "write error: %s", strerror(errno));
 }
 
-static double knot_sigma(const qcal_spline *fit, size_t j)
-{
-    return sqrt(fmax(fit->cov[j * fit->k + j], 0));
-}
-
 static void calibration(const struct opts *o, const qcal_drift_point *p, size_t n,
                         const qcal_spline *fit, const char *source)
 {
@@ -67,7 +62,8 @@ static void calibration(const struct opts *o, const qcal_drift_point *p, size_t 
     setn(c, (double)fit->k, NAN, "", "clock.%u.knots", ch);
     for (size_t j = 0; j < fit->k; j++) {
         setn(c, round(fit->knot[j]), NAN, "ps", "clock.%u.knot.%zu.time", ch, j);
-        setn(c, fit->beta[j], knot_sigma(fit, j), "ps", "clock.%u.knot.%zu.delay", ch, j);
+        setn(c, fit->beta[j], qcal_spline_sigma(fit, fit->knot[j]), "ps",
+             "clock.%u.knot.%zu.delay", ch, j);
     }
     setn(c, (double)used, NAN, "", "clock.%u.windows", ch);
     setn(c, (double)(n - used), NAN, "", "clock.%u.windows_without_peak", ch);
@@ -93,7 +89,7 @@ static void json(const struct opts *o, const qcal_drift_point *p, size_t n,
     for (size_t j = 0; j < fit->k; j++) {
         fprintf(f, "%s{\"time_ps\":%.0f", j ? "," : "", fit->knot[j]);
         json_num(f, "delay_ps", fit->beta[j], 1);
-        json_num(f, "sigma_ps", knot_sigma(fit, j), 1);
+        json_num(f, "sigma_ps", qcal_spline_sigma(fit, fit->knot[j]), 1);
         fputc('}', f);
     }
     fputs("],\"windows\":[", f);

@@ -41,9 +41,8 @@ int qcal_delays_channels(const qev_event *ev, size_t n, uint16_t ref, const qev_
 
 void qcal_delays_binning(int64_t range, size_t n, int64_t *bin, int64_t *half)
 {
-    int64_t bins = (2 * range + 1) * (int64_t)n;
-    *bin = bins > QCAL_DELAYS_BIN_BUDGET ? (bins + QCAL_DELAYS_BIN_BUDGET - 1) / QCAL_DELAYS_BIN_BUDGET
-                                         : 1;
+    int64_t bins = (2 * range + 1) * (int64_t)n, budget = QCAL_DELAYS_BIN_BUDGET;
+    *bin = bins > budget ? (bins + budget - 1) / budget : 1;
     *half = (range + *bin - 1) / *bin;
 }
 
@@ -158,7 +157,8 @@ int qcal_delays_refine_finish(qcal_delays *d)
     qcal_peak_opts po = {1, half / 50 > 1 ? half / 50 : 1, d->o.k, d->o.resolution};
     for (size_t i = 0; i < d->n; i++) {
         qcal_peak coarse = d->res[i].pk, fine;
-        qcal_find_peak(qev_correlator_counts(d->c, i), qev_correlator_bins(d->c), -half, &po, &fine);
+        qcal_find_peak(qev_correlator_counts(d->c, i), qev_correlator_bins(d->c), -half, &po,
+                       &fine);
         fine.delay += (double)d->res[i].shift;
         fine.snr = coarse.snr;
         fine.at_edge = coarse.at_edge;
