@@ -37,7 +37,9 @@ static void spec_numbers(const struct qrecon_opts *o, const qev_meta *m, qev_pat
 {
     int64_t v;
     const char *fill = m ? qev_meta_get(m, "pattern_fill") : NULL;
-    s->seed = o->has_seed ? o->seed : qrecon_meta_int(m, "pattern_seed", &v) ? (uint64_t)v : o->seed;
+    s->seed = o->seed;
+    if (!o->has_seed && qrecon_meta_int(m, "pattern_seed", &v))
+        s->seed = (uint64_t)v;
     s->fill = o->has_fill || !fill ? o->fill : strtod(fill, NULL);
     uint64_t npix = (uint64_t)s->width * s->height;
     if (o->has_count)
