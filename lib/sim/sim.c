@@ -55,6 +55,14 @@ size_t qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n)
     return n;
 }
 
+size_t qev_poisson_fill_before(qev_poisson *p, qev_event *ev, size_t n, int64_t end)
+{
+    size_t got = qev_poisson_fill(p, ev, n), keep = got;
+    while (keep && ev[keep - 1].t >= end)
+        keep--;
+    return keep;
+}
+
 /* ---- distributions shared by the physical simulator ---- */
 
 #include <stdlib.h>

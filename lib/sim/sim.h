@@ -30,6 +30,9 @@ int qev_poisson_init(qev_poisson *p, const double *rates, const uint16_t *channe
 /* Fills ev with the next n events, in time order. Returns fewer when time would
  * pass the largest int64 picosecond, and then the process has ended. */
 size_t qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n);
+/* The same for a process that ends at time end: returns fewer than n once an
+ * event would come at end or later, and then the process has ended. */
+size_t qev_poisson_fill_before(qev_poisson *p, qev_event *ev, size_t n, int64_t end);
 
 /* ---- physical sources, detectors and imaging setups (see qsim(1)) ----
  *
@@ -41,6 +44,8 @@ size_t qev_poisson_fill(qev_poisson *p, qev_event *ev, size_t n);
 #define QEV_SIM_CHANNELS 8     /* channel numbers 0..7 */
 #define QEV_SIM_TAGGERS 4      /* tagger numbers 1..4 */
 #define QEV_SIM_MAX_PIXELS (1u << 22)
+/* The longest simulation, so that delays and jitter cannot overflow a time. */
+#define QEV_SIM_MAX_DURATION_PS (INT64_MAX / 4)
 
 enum qev_sim_setup {
     QEV_SIM_SPDC,     /* photon pairs: signal on channel 1, idler on channel 2 */
@@ -118,6 +123,12 @@ void qev_sim_detector_default(qev_sim_detector *d);
 void qev_sim_config_default(qev_sim_config *c, enum qev_sim_setup setup);
 /* The channels a setup uses, as a bit mask (bit N for channel N). */
 unsigned qev_sim_channels(enum qev_sim_setup setup);
+/* What a setup's channel records, as metadata names it (signal, bucket,
+ * pattern_marker, ...); "" for a channel it does not use. */
+const char *qev_sim_channel_role(enum qev_sim_setup setup, int channel);
+/* The quantum every recorded time is a multiple of: the greatest common
+ * divisor of the quanta of the taggers in use. */
+int64_t qev_sim_common_quantum(const qev_sim_config *c);
 
 typedef struct qev_sim qev_sim;
 
@@ -160,6 +171,16 @@ typedef struct qev_spi {
 int qev_spi_init(qev_spi *p, enum qev_spi_kind kind, uint32_t width, uint32_t height,
                  const float *object, uint64_t patterns, int order, uint64_t seed, double fill,
                  const float *file);
+/* The patterns to use of npix pixels: *count when count is given, else the
+ * share `sampling` of npix when above 0 (rounded up), else all: npix, or
+ * file_patterns, the patterns a file holds (0 for none). Sets *patterns;
+ * QEV_EINVAL when that is none, more than a Hadamard basis holds, or more
+ * than the file holds. */
+int qev_spi_pattern_count(enum qev_spi_kind kind, uint64_t npix, uint64_t file_patterns,
+                          const uint64_t *count, double sampling, uint64_t *patterns);
+/* One pass over the measurements at exposure_ps each; QEV_EINVAL when it
+ * would last longer than QEV_SIM_MAX_DURATION_PS. */
+int qev_spi_duration(uint64_t measurements, int64_t exposure_ps, int64_t *duration_ps);
 /* <P_m, O> / npixels for measurement m: a qev_sim_level_fn. */
 double qev_spi_level(void *spi, uint64_t m);
 void qev_spi_free(qev_spi *p);
@@ -178,6 +199,9 @@ typedef struct qev_sim_truth {
 } qev_sim_truth;
 /* Rates before afterpulses; coincidences of channels 1 and 2. */
 void qev_sim_expected(const qev_sim *s, int64_t window_ps, qev_sim_truth *t);
+/* The g2 of a setup's source in the truth's terms (g2_rate_hz as "rate",
+ * the singles R1 R2, peak_sigma_ps); "" for a setup without one. */
+const char *qev_sim_g2_formula(enum qev_sim_setup setup);
 const qev_sim_config *qev_sim_config_of(const qev_sim *s);
 
 #endif

@@ -128,6 +128,44 @@ unsigned qev_sim_channels(enum qev_sim_setup setup)
     return setup == QEV_SIM_SPI ? 1u << 0 | 1u << 1 : 1u << 1 | 1u << 2;
 }
 
+const char *qev_sim_channel_role(enum qev_sim_setup setup, int channel)
+{
+    static const char *const roles[][3] = {
+        [QEV_SIM_SPDC] = {"sync", "signal", "idler"},
+        [QEV_SIM_THERMAL] = {"", "transmitted", "reflected"},
+        [QEV_SIM_COHERENT] = {"", "transmitted", "reflected"},
+        [QEV_SIM_EMITTER] = {"", "transmitted", "reflected"},
+        [QEV_SIM_GHOST] = {"", "bucket", "spad_array"},
+        [QEV_SIM_SPI] = {"pattern_marker", "bucket", ""},
+    };
+    if ((unsigned)setup >= sizeof roles / sizeof *roles || channel < 0 || channel > 2)
+        return "";
+    return roles[setup][channel];
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+int64_t qev_sim_common_quantum(const qev_sim_config *c)
+{
+    int64_t q = 0;
+    unsigned used = qev_sim_channels(c->setup);
+    /* markers and syncs are recorded by tagger 1 */
+    if (used & 1 || (c->setup == QEV_SIM_SPDC && c->sync))
+        q = c->tagger[1].res_ps;
+    for (int ch = 1; ch < QEV_SIM_CHANNELS; ch++)
+        if (used >> ch & 1)
+            q = gcd64(c->tagger[c->det[ch].tagger].res_ps, q);
+    return q;
+}
+
 /* Channel 0 carries markers (spi) and sync (pulsed spdc) on tagger 1. */
 static unsigned used_channels(const qev_sim_config *c)
 {
@@ -210,7 +248,7 @@ static int check_source(qev_sim *s, const qev_sim_config *c)
 
 static int check_config(qev_sim *s, const qev_sim_config *c)
 {
-    if (c->duration_ps < 0 || c->duration_ps > INT64_MAX / 4)
+    if (c->duration_ps < 0 || c->duration_ps > QEV_SIM_MAX_DURATION_PS)
         return sim_fail(s, QEV_EINVAL, "the duration is out of range");
     if (check_taggers(s, c) || check_source(s, c))
         return s->status;

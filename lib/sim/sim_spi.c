@@ -61,6 +61,28 @@ int qev_spi_init(qev_spi *p, enum qev_spi_kind kind, uint32_t width, uint32_t he
     return rc ? rc : hadamard_coefficients(p);
 }
 
+int qev_spi_pattern_count(enum qev_spi_kind kind, uint64_t npix, uint64_t file_patterns,
+                          const uint64_t *count, double sampling, uint64_t *patterns)
+{
+    uint64_t k = file_patterns ? file_patterns : npix;
+    if (count)
+        k = *count;
+    else if (sampling > 0)
+        k = qev_patterns_of_sampling(sampling, npix);
+    *patterns = k;
+    if (k < 1 || (kind == QEV_SPI_HADAMARD && k > npix) || (file_patterns && k > file_patterns))
+        return QEV_EINVAL;
+    return QEV_OK;
+}
+
+int qev_spi_duration(uint64_t measurements, int64_t exposure_ps, int64_t *duration_ps)
+{
+    if (exposure_ps <= 0 || measurements > (uint64_t)(QEV_SIM_MAX_DURATION_PS / exposure_ps))
+        return QEV_EINVAL;
+    *duration_ps = (int64_t)measurements * exposure_ps;
+    return QEV_OK;
+}
+
 double qev_spi_level(void *spi, uint64_t m)
 {
     qev_spi *p = spi;

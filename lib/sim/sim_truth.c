@@ -136,3 +136,15 @@ void qev_sim_expected(const qev_sim *s, int64_t window_ps, qev_sim_truth *t)
         t->g2_zero = 1 + t->coincidence_hz / (t->singles_hz[1] * t->singles_hz[2] *
                                               sqrt(2 * M_PI) * t->peak_sigma_ps / PS_PER_S);
 }
+
+const char *qev_sim_g2_formula(enum qev_sim_setup setup)
+{
+    switch (setup) {
+    case QEV_SIM_THERMAL: return "1 + exp(-rate |tau|)";
+    case QEV_SIM_EMITTER: return "1 - exp(-rate |tau|)";
+    case QEV_SIM_COHERENT: return "1";
+    case QEV_SIM_SPDC:
+    case QEV_SIM_GHOST: return "peak of the pairs: g2_0 = 1 + C / (R1 R2 sqrt(2 pi) peak_sigma)";
+    default: return "";
+    }
+}
