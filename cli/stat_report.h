@@ -16,7 +16,9 @@ struct stat_result {
     qev_stats st; /* its channel array freed: rows hold the channels */
     qev_channel_row *rows;
     size_t nrows;
-    qev_read_stats rs;
+    struct {
+        uint64_t segments, trailers, blocks;
+    } rs; /* what the reader counted */
     int merged; /* from shards' partial results: no file of its own to count */
     int ok;
     int read_status; /* the reader's final status: QEV_END when read whole */

@@ -146,10 +146,12 @@ static qev_partial *scan_input(const char *path, struct stat_result *res, qev_se
     res->read_status = (int)n;
     if (!res->ok)
         snprintf(res->error, sizeof res->error, "%s", qev_reader_error(r));
-    qev_read_stats rs = qev_reader_stats(r);
+    uint64_t segments = qev_reader_count(r, QEV_READ_SEGMENTS);
+    uint64_t trailers = qev_reader_count(r, QEV_READ_TRAILERS);
+    uint64_t blocks = qev_reader_count(r, QEV_READ_BLOCKS);
     res->source = strdup(qev_reader_name(r));
     qev_reader_close(r);
-    qev_partial *p = qev_stats_to_partial(&st, res->ok, rs.segments, rs.trailers, rs.blocks);
+    qev_partial *p = qev_stats_to_partial(&st, res->ok, segments, trailers, blocks);
     qev_stats_free(&st);
     if (!p)
         cli_die(NULL, "out of memory");

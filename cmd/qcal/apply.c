@@ -103,7 +103,7 @@ static void correct(const struct opts *o, struct applied *ap, qev_reader *r, str
     long k;
     uint64_t segments = 0, masked = 0;
     while ((k = qev_read(r, &ev)) >= 0) {
-        if (qev_reader_stats(r).segments != segments) { /* a new header */
+        if (qev_reader_count(r, QEV_READ_SEGMENTS) != segments) { /* a new header */
             if (segments++)
                 end_segment(s, ap->shift, &masked);
             qev_meta *m = applied_meta(o, ap, r);
@@ -133,7 +133,7 @@ static void run(const struct opts *o, char **paths, int n)
     qev_reader *r = cli_reader(n == 2 ? paths[1] : "-");
     struct sink *s = sink_open(SINK_QEV, o->output, o->level);
     correct(o, &ap, r, s);
-    qev_balance b = {.in = qev_reader_stats(r).events, .out = sink_events_written(s)};
+    qev_balance b = {.in = qev_reader_count(r, QEV_READ_EVENTS), .out = sink_events_written(s)};
     qev_balance_add(&b, "masked_pixel", qcal_shift_masked(ap.shift));
     cli_tally(&b);
     sink_close(s);

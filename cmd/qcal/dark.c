@@ -54,7 +54,7 @@ static void measure(const struct opts *o, const char *path)
     setn(c, qcal_counts_duration(k), NAN, "ps", "dark.duration");
     for (size_t ch = 0; ch < 65536; ch++) {
         uint64_t n = qcal_counts_channel(k, (uint16_t)ch);
-        if (wanted_channel(o, (uint16_t)ch) && (n || !o->channels.any_channel)) {
+        if (wanted_channel(o, (uint16_t)ch) && (n || qev_filter_channels_listed(o->channels))) {
             qcal_rate r = qcal_count_rate((double)n, T);
             setn(c, r.rate, r.sigma, "Hz", "dark.%zu", ch);
         }

@@ -20,7 +20,7 @@ static qcal_deadtimes *intervals(const struct opts *o, qev_reader *r)
     const qev_event *ev;
     long n;
     while ((n = qev_read(r, &ev)) >= 0) {
-        int rc = qcal_deadtimes_add(d, ev, (size_t)n, &o->channels);
+        int rc = qcal_deadtimes_add(d, ev, (size_t)n, o->channels);
         if (rc == QEV_EINVAL)
             cli_die(qev_reader_name(r), "channel %u goes back in time; " QEV_ORDER_HINT,
                     qcal_deadtimes_disorder_channel(d));

@@ -151,7 +151,7 @@ static void measure(const struct opts *o, const char *path)
     long n = first_block(r, &ev);
     uint16_t chans[QCAL_DELAYS_MAX];
     size_t k;
-    if (qcal_delays_channels(ev, (size_t)n, (uint16_t)o->ref, &o->channels, chans, &k) != QEV_OK)
+    if (qcal_delays_channels(ev, (size_t)n, (uint16_t)o->ref, o->channels, chans, &k) != QEV_OK)
         cli_usage_error("at most %d channels against one reference", QCAL_DELAYS_MAX);
     if (k == 0)
         cli_die(qev_reader_name(r), "no channel to calibrate against channel %d", o->ref);

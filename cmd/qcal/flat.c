@@ -21,7 +21,7 @@ static size_t array_channel(const struct opts *o, const qcal_counts *k)
         if (wanted_channel(o, qcal_counts_array_channel(k, a)))
             return a;
     cli_die(NULL, "no channel with pixel events%s",
-            o->channels.any_channel ? "" : " among --channels");
+            qev_filter_channels_listed(o->channels) ? " among --channels" : "");
 }
 
 /* The map as a PFM image, written beside and renamed into place. */

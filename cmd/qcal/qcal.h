@@ -16,7 +16,7 @@ enum command { DELAYS, DRIFT, DARK, DEADTIME, EFFICIENCY, FLAT, MERGE, DIFF, APP
 struct opts {
     enum command cmd;
     int ref, channel, json, force, level;
-    qev_filter channels; /* any channel unless -C */
+    qev_filter *channels; /* any channel unless -C */
     int64_t range, coarse_bin, every, duration, window, acc_delay;
     double sigmas, min_snr, hot_sigma, max_sigma;
     long knots, max_knots, rank;

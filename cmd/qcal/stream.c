@@ -22,7 +22,7 @@ _Noreturn void die_disorder(const qev_reader *r, uint64_t at)
 
 int wanted_channel(const struct opts *o, uint16_t ch)
 {
-    return o->channels.any_channel || (o->channels.channels[ch >> 3] >> (ch & 7) & 1);
+    return qev_filter_has_channel(o->channels, ch);
 }
 
 void json_num(FILE *f, const char *name, double v, int comma)

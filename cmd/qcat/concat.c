@@ -28,7 +28,7 @@ static void copy_stream(qev_reader *r, const struct qcat_opts *o, const qev_meta
     long n;
     while ((n = qev_read(r, &ev)) >= 0) {
         if (n > 0) {
-            qcat_pass_events(s, &o->filter, ev, n, scratch);
+            qcat_pass_events(s, o->filter, ev, n, scratch);
             continue;
         }
         sink_closing(s, qev_reader_closing_meta(r));
@@ -60,8 +60,9 @@ void qcat_cut_shard(const char *path, struct qcat_opts *o, struct sink *s, qev_e
     qev_meta *ownership = qev_meta_new();
     if (!ownership || qev_shard_describe(&shard, ownership) != QEV_OK)
         cli_die(NULL, "out of memory");
-    o->filter.from = shard.from;
-    o->filter.to = shard.to;
+    o->from = shard.from;
+    o->to = shard.to;
+    qev_filter_set_window(o->filter, shard.from, shard.to);
     qev_reader_set_window(r, shard.from, shard.to);
     copy_stream(r, o, ownership, s, scratch);
     qev_meta_free(ownership);

@@ -26,8 +26,9 @@ int main(int argc, char **argv)
         qcat_merge(paths, npaths, &o, s, scratch);
     else
         qcat_concatenate(paths, npaths, &o, s, scratch);
-    qcat_tally(s);
+    qcat_tally(s, o.filter);
     sink_close(s);
     free(scratch);
+    qev_filter_free(o.filter);
     cli_exit(CLI_OK);
 }

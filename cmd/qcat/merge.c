@@ -22,7 +22,7 @@ void qcat_merge(char **paths, int npaths, const struct qcat_opts *o, struct sink
     const qev_event *ev;
     long n;
     while ((n = qev_merger_read(m, &ev)) > 0)
-        qcat_pass_events(s, &o->filter, ev, n, scratch);
+        qcat_pass_events(s, o->filter, ev, n, scratch);
     if (n < QEV_END)
         cli_die(qev_reader_name(readers[qev_merger_failed_input(m)]), "%s", qev_merger_error(m));
     qev_merger_free(m);

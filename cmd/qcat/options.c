@@ -102,16 +102,16 @@ static void parse_shard(struct qcat_opts *o, const char *arg)
 static void select_option(struct qcat_opts *o, int c, const char *arg)
 {
     switch (c) {
-    case OPT_FROM: o->filter.from = cli_time("--from", arg); break;
-    case OPT_TO: o->filter.to = cli_time("--to", arg); break;
+    case OPT_FROM: o->from = cli_time("--from", arg); break;
+    case OPT_TO: o->to = cli_time("--to", arg); break;
     case OPT_SHARD: parse_shard(o, arg); break;
     case OPT_OVERLAP: o->overlap = cli_time("--overlap", arg); break;
     case 'C':
-        if (qev_filter_add_channels(&o->filter, arg) != QEV_OK)
+        if (qev_filter_add_channels(o->filter, arg) != QEV_OK)
             cli_usage_error("--channel: '%s' is not a list like 1,3,5-8", arg);
         break;
     case 'k':
-        if (qev_filter_add_kinds(&o->filter, arg) != QEV_OK)
+        if (qev_filter_add_kinds(o->filter, arg) != QEV_OK)
             cli_usage_error("--kind: '%s' is not a list of photon, sync, marker", arg);
         break;
     default: cli_common_option(c, qcat_usage);
@@ -120,9 +120,9 @@ static void select_option(struct qcat_opts *o, int c, const char *arg)
 
 static void check_args(const struct qcat_opts *o)
 {
-    if (o->filter.from >= o->filter.to)
+    if (o->from >= o->to)
         cli_usage_error("--from must be before --to");
-    if (o->shards && (o->merge || o->filter.from != INT64_MIN || o->filter.to != INT64_MAX))
+    if (o->shards && (o->merge || o->from != INT64_MIN || o->to != INT64_MAX))
         cli_usage_error("--shard does not combine with --merge, --from or --to");
     if (o->overlap < 0 || (o->overlap && !o->shards))
         cli_usage_error("--overlap needs --shard and must not be negative");
@@ -143,7 +143,11 @@ void qcat_parse_args(int argc, char **argv, struct qcat_opts *o)
         {NULL, 0, NULL, 0}};
     int c;
     memset(o, 0, sizeof *o);
-    qev_filter_init(&o->filter);
+    o->from = INT64_MIN;
+    o->to = INT64_MAX;
+    o->filter = qev_filter_new();
+    if (!o->filter)
+        cli_die(NULL, "out of memory");
     while ((c = getopt_long(argc, argv, "bO:o:Hcl:mC:k:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': set_mode(o, SINK_QEV); break;
@@ -158,4 +162,5 @@ void qcat_parse_args(int argc, char **argv, struct qcat_opts *o)
     }
     mode_from_output(o);
     check_args(o);
+    qev_filter_set_window(o->filter, o->from, o->to);
 }

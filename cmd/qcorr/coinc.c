@@ -17,7 +17,7 @@ static int write_events(void *ctx, const qev_event *ev, size_t n)
 static void tally_coinc(const struct corr_opts *o, const qev_reader *r, const struct sink *s,
                         const qev_coinc_counts *k)
 {
-    qev_balance b = {.in = qev_reader_stats(r).events, .out = sink_events_written(s)};
+    qev_balance b = {.in = qev_reader_count(r, QEV_READ_EVENTS), .out = sink_events_written(s)};
     qev_balance_add(&b, "channel_not_selected", o->channels_set ? k->ignored : 0);
     qev_balance_add(&b, "not_photon", o->channels_set ? 0 : k->ignored);
     qev_balance_add(&b, "no_coincidence", k->dropped);
@@ -96,7 +96,7 @@ void qcorr_coinc(struct corr_opts *o, const char *path)
     while ((n = qev_read(r, &ev)) >= 0) {
         if (qev_coinc_add(c, ev, (size_t)n, qev_read_sorted(r), write_events, s) == QEV_EINVAL)
             qcorr_die_disorder(r, qev_coinc_disorder_at(c));
-        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
+        cli_progress(qev_reader_count(r, QEV_READ_BYTES), qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
     if (qev_coinc_finish(c, write_events, s) != QEV_OK)

@@ -31,7 +31,7 @@ static void gather_buckets(const struct qrecon_opts *o, qev_reader *r, uint64_t 
     while ((n = qev_read(r, &ev)) >= 0) {
         if (qev_buckets_add(b, ev, (size_t)n, why, sizeof why) != QEV_OK)
             cli_die(qev_reader_name(r), "%s", why);
-        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
+        cli_progress(qev_reader_count(r, QEV_READ_BYTES), qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
 }

@@ -35,7 +35,7 @@ static void tally_stream(qev_reader *r, qev_tally *t, int singles, uint16_t hera
                          : qev_tally_groups(t, ev, (size_t)n, why, sizeof why);
         if (rc != QEV_OK)
             cli_die(qev_reader_name(r), "%s", why);
-        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
+        cli_progress(qev_reader_count(r, QEV_READ_BYTES), qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
 }

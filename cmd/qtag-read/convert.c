@@ -7,7 +7,7 @@
 
 qtag_reader *qtag_read_open(const char *path, const qtag_opts *opts)
 {
-    qtag_reader *r = qtag_open(path, opts);
+    qtag_reader *r = qtag_open(path, opts, sizeof *opts);
     if (!r)
         cli_die(path, "out of memory");
     if (qtag_status(r) != QEV_OK)
@@ -19,11 +19,11 @@ void qtag_read_print_info(const char *path, const qtag_opts *opts)
 {
     qtag_reader *r = qtag_read_open(path, opts);
     const qev_meta *m = qtag_meta(r);
-    qtag_counts c = qtag_get_counts(r);
+    uint64_t promised = qtag_count(r, QTAG_EXPECTED_RECORDS);
     printf("%-32s %s\n", "file", path);
     printf("%-32s %s\n", "format", qtag_format_name(r));
-    if (c.expected_records)
-        printf("%-32s %" PRIu64 "\n", "records promised", c.expected_records);
+    if (promised)
+        printf("%-32s %" PRIu64 "\n", "records promised", promised);
     for (size_t i = 0; i < qev_meta_count(m); i++)
         printf("%-32s %s\n", qev_meta_key(m, i), qev_meta_value(m, i));
     qtag_close(r);
@@ -32,12 +32,12 @@ void qtag_read_print_info(const char *path, const qtag_opts *opts)
 /* Every record of the files: the events written, and those that made none. */
 static qev_balance records;
 
-static void count_records(const qtag_counts *c)
+static void count_records(const qtag_reader *r)
 {
-    records.in += c->records;
-    qev_balance_add(&records, "overflow_records", c->overflow_records);
-    qev_balance_add(&records, "invalid_records", c->invalid);
-    qev_balance_add(&records, "unknown_records", c->unknown);
+    records.in += qtag_count(r, QTAG_RECORDS);
+    qev_balance_add(&records, "overflow_records", qtag_count(r, QTAG_OVERFLOW_RECORDS));
+    qev_balance_add(&records, "invalid_records", qtag_count(r, QTAG_INVALID_RECORDS));
+    qev_balance_add(&records, "unknown_records", qtag_count(r, QTAG_UNKNOWN_RECORDS));
 }
 
 void qtag_read_tally(const struct sink *s)
@@ -48,21 +48,23 @@ void qtag_read_tally(const struct sink *s)
 
 qev_meta *qtag_read_finish_file(qtag_reader *r, const char *path)
 {
-    qtag_counts c = qtag_get_counts(r);
-    count_records(&c);
-    if (c.unknown)
+    uint64_t kept = qtag_count(r, QTAG_RECORDS), promised = qtag_count(r, QTAG_EXPECTED_RECORDS);
+    uint64_t unknown = qtag_count(r, QTAG_UNKNOWN_RECORDS);
+    uint64_t partial = qtag_count(r, QTAG_TRAILING_BYTES);
+    int truncated = qtag_count(r, QTAG_TRUNCATED) != 0;
+    count_records(r);
+    if (unknown)
         cli_warn(path, "%" PRIu64 " records could not be interpreted (--strict makes this an "
-                       "error)", c.unknown);
-    if (c.truncated && c.expected_records > c.records)
+                       "error)", unknown);
+    if (truncated && promised > kept)
         cli_warn(path, "truncated: kept the %" PRIu64 " records of the %" PRIu64 " promised",
-                 c.records, c.expected_records);
-    if (c.truncated && c.trailing_bytes)
+                 kept, promised);
+    if (truncated && partial)
         cli_warn(path, "truncated: dropped a partial record of %" PRIu64 " bytes at the end",
-                 c.trailing_bytes);
+                 partial);
     qev_meta *closing = qev_meta_new();
-    if (!closing)
+    if (!closing || qtag_describe_counts(r, closing) != QEV_OK)
         cli_die(NULL, "out of memory");
-    qtag_describe_counts(r, closing);
     return closing;
 }
 

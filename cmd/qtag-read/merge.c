@@ -25,7 +25,7 @@ static const char *tag_source_error(const void *handle)
 
 /* Opens every file and starts the segment with their merged metadata. */
 static void open_sources(char **paths, int n, const qtag_opts *opts, struct sink *s,
-                         struct tag_source *ts, qev_source *src)
+                         struct tag_source *ts, void **handles)
 {
     qev_meta **metas = calloc((size_t)n, sizeof *metas);
     if (!metas)
@@ -35,7 +35,7 @@ static void open_sources(char **paths, int n, const qtag_opts *opts, struct sink
         ts[i].buf = malloc(QTAG_READ_CHUNK * sizeof *ts[i].buf);
         if (!ts[i].buf)
             cli_die(NULL, "out of memory");
-        src[i] = (qev_source){&ts[i], tag_source_read, tag_source_error};
+        handles[i] = &ts[i];
         metas[i] = qtag_read_segment_meta(ts[i].r, paths[i]);
     }
     qev_meta *m = qev_meta_merged((const qev_meta *const *)metas, (size_t)n);
@@ -73,11 +73,11 @@ static void close_sources(char **paths, int n, struct tag_source *ts, struct sin
 void qtag_read_merge(char **paths, int n, const qtag_opts *opts, struct sink *s)
 {
     struct tag_source *ts = calloc((size_t)n, sizeof *ts);
-    qev_source *src = calloc((size_t)n, sizeof *src);
-    if (!ts || !src)
+    void **handles = calloc((size_t)n, sizeof *handles);
+    if (!ts || !handles)
         cli_die(NULL, "out of memory");
-    open_sources(paths, n, opts, s, ts, src);
-    qev_merger *mg = qev_merger_new_sources(src, (size_t)n);
+    open_sources(paths, n, opts, s, ts, handles);
+    qev_merger *mg = qev_merger_new_sources(handles, (size_t)n, tag_source_read, tag_source_error);
     if (!mg)
         cli_die(NULL, "out of memory");
     const qev_event *ev;
@@ -89,5 +89,5 @@ void qtag_read_merge(char **paths, int n, const qtag_opts *opts, struct sink *s)
     close_sources(paths, n, ts, s);
     qev_merger_free(mg);
     free(ts);
-    free(src);
+    free(handles);
 }

@@ -97,8 +97,8 @@ static void record_option(qtag_opts *t, int c, const char *arg)
     switch (c) {
     case OPT_TIME_COLUMN: t->time_column = arg; break;
     case OPT_CHANNEL_COLUMN: t->channel_column = arg; break;
-    case OPT_HEADER: t->header_row = 1; break;
-    case OPT_NO_HEADER: t->header_row = 0; break;
+    case OPT_HEADER: t->header_row = QTAG_HEADER_YES; break;
+    case OPT_NO_HEADER: t->header_row = QTAG_HEADER_NO; break;
     case OPT_DELIMITER: t->delimiter = parse_delimiter(arg); break;
     case OPT_TIME_UNIT:
         t->time_unit_ps = cli_time("--time-unit", arg);
@@ -154,7 +154,7 @@ void qtag_read_parse_args(int argc, char **argv, struct read_opts *o)
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
-    o->tag.header_row = -1;
+    o->tag.header_row = QTAG_HEADER_DETECT;
     int c;
     while ((c = getopt_long(argc, argv, "F:mio:l:hV", longopts, NULL)) != -1) {
         switch (c) {

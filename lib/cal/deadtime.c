@@ -72,7 +72,7 @@ static int add_photon(qcal_deadtimes *d, uint16_t ch, int64_t t)
 int qcal_deadtimes_add(qcal_deadtimes *d, const qev_event *ev, size_t n, const qev_filter *f)
 {
     for (size_t i = 0; i < n; i++)
-        if (ev[i].kind == QEV_PHOTON && qev_filter_channel_selected(f, &ev[i])) {
+        if (ev[i].kind == QEV_PHOTON && qev_filter_has_channel(f, ev[i].channel)) {
             int rc = add_photon(d, ev[i].channel, ev[i].t);
             if (rc != QEV_OK)
                 return rc;

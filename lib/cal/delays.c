@@ -22,13 +22,13 @@ int qcal_delays_channels(const qev_event *ev, size_t n, uint16_t ref, const qev_
 {
     uint8_t seen[65536 / 8];
     size_t k = 0;
+    int listed = qev_filter_channels_listed(f);
     memset(seen, 0, sizeof seen);
-    for (size_t i = 0; i < n && f->any_channel; i++)
+    for (size_t i = 0; i < n && !listed; i++)
         if (ev[i].kind == QEV_PHOTON)
             seen[ev[i].channel >> 3] |= (uint8_t)(1u << (ev[i].channel & 7));
-    const uint8_t *wanted = f->any_channel ? seen : f->channels;
     for (size_t ch = 0; ch < 65536; ch++) {
-        int want = wanted[ch >> 3] >> (ch & 7) & 1;
+        int want = listed ? qev_filter_has_channel(f, (uint16_t)ch) : seen[ch >> 3] >> (ch & 7) & 1;
         if (!want || ch == ref)
             continue;
         if (k == QCAL_DELAYS_MAX)

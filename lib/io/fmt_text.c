@@ -205,7 +205,8 @@ static int read_options(qtag_reader *r, struct text_state *s)
         column_choice(r, s, COL_CHANNEL, o->channel_column ? o->channel_column : "2",
                       "--channel-column"))
         return r->err.status;
-    if (o->header_row == 0 && (s->want_name[COL_TIME] || s->want_name[COL_CHANNEL]))
+    int named = s->want_name[COL_TIME] || s->want_name[COL_CHANNEL];
+    if (o->header_row == QTAG_HEADER_NO && named)
         return qtag_fail(r, QEV_EINVAL, "a column chosen by name needs a header row, but "
                                         "--no-header says there is none");
     if (s->col[COL_TIME] >= 0 && s->col[COL_TIME] == s->col[COL_CHANNEL])
@@ -569,9 +570,9 @@ static void header_row(struct text_state *s)
 
 static void first_row(struct text_state *s)
 {
-    int header = s->r->opts.header_row;
+    int header = s->r->opts.header_row == QTAG_HEADER_YES;
     s->first_row = 0;
-    if (header < 0)
+    if (s->r->opts.header_row == QTAG_HEADER_DETECT)
         header = s->want_name[COL_TIME] || s->got[COL_TIME] != 1 ||
                  !qev_is_number(s->val[COL_TIME]);
     if (header) {

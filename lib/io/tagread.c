@@ -1,6 +1,7 @@
 /* Opening vendor time-tag files: the table of formats, detection, and the
  * calls that reach the chosen format's reader. */
 #include "tagread_int.h"
+#include "sized.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,17 +81,21 @@ static void choose_format(qtag_reader *r, const char *path)
     }
 }
 
-qtag_reader *qtag_open(const char *path, const qtag_opts *opts)
+qtag_reader *qtag_open(const char *path, const qtag_opts *opts, size_t opts_size)
 {
     qtag_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    static const qtag_opts defaults;
-    r->opts = opts ? *opts : defaults;
     r->name = strdup(path);
     r->meta = qev_meta_new();
     if (!r->name || !r->meta) {
         qev_error_set(&r->err, QEV_ENOMEM, 0, "out of memory");
+        return r;
+    }
+    if (qev_sized_copy(&r->opts, sizeof r->opts, opts, opts_size) != QEV_OK) {
+        qev_error_set(&r->err, QEV_EINVAL, 0,
+                      "reader options of %zu bytes set fields this library does not know",
+                      opts_size);
         return r;
     }
     if (qev_input_open(&r->in, path, &r->err) != QEV_OK)
@@ -107,8 +112,6 @@ int qtag_status(const qtag_reader *r) { return r->err.status; }
 const char *qtag_error(const qtag_reader *r) { return r->err.msg; }
 const char *qtag_format_name(const qtag_reader *r) { return r->fmt ? r->fmt->name : "unknown"; }
 const qev_meta *qtag_meta(const qtag_reader *r) { return r->meta; }
-qtag_counts qtag_get_counts(const qtag_reader *r) { return r->counts; }
-
 uint64_t qtag_count(const qtag_reader *r, enum qtag_counter counter)
 {
     const qtag_counts *c = &r->counts;

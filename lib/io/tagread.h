@@ -12,18 +12,17 @@
 extern "C" {
 #endif
 
-/* What a reader saw, for the user and for the stream's metadata. */
-typedef struct qtag_counts {
-    uint64_t records;          /* whole records read */
-    uint64_t expected_records; /* what the header promised; 0 when it does not say */
-    uint64_t photons, syncs, markers;
-    uint64_t overflow_records, overflows; /* overflows: periods added */
-    uint64_t invalid;  /* records that carry no event by design (B&H INVALID) */
-    uint64_t unknown;  /* records it could not interpret */
-    uint64_t trailing_bytes; /* a partial record at the end */
-    int truncated;     /* fewer records than promised, or a partial record */
-} qtag_counts;
+/* Whether the first row of a text file names the columns. */
+enum qtag_header_row {
+    QTAG_HEADER_DETECT = 0, /* it does when its time column is not a number */
+    QTAG_HEADER_YES = 1,
+    QTAG_HEADER_NO = 2,
+};
 
+/* Reader options. A caller passes the struct with its size (sizeof), fields are
+ * only ever added at the end, and 0 means the default in every field, so a
+ * program built against an older header keeps working. The strings must stay
+ * valid until qtag_close. */
 typedef struct qtag_opts {
     const char *format;   /* NULL: detect from the magic, then the extension */
     int allow_truncated;  /* complete a truncated file instead of failing */
@@ -31,18 +30,19 @@ typedef struct qtag_opts {
     /* text (CSV/TSV) and raw binary */
     const char *time_column;    /* name or 1-based number; default "1" */
     const char *channel_column; /* name or 1-based number; default "2" */
-    int header_row;             /* 1 yes, 0 no, -1 detect */
+    int header_row;             /* enum qtag_header_row */
     char delimiter;             /* 0: detect among , tab ; and space */
     int64_t time_unit_ps;       /* unit of text and raw times; 0: ps */
     const char *channel_map;    /* "A=1,B=2": channel names to numbers */
-    int raw_channel_bytes;      /* 2 or 4 */
+    int raw_channel_bytes;      /* 2 or 4; 0: 2 */
 } qtag_opts;
 
 typedef struct qtag_reader qtag_reader;
 
-/* Opens a vendor file. The handle is returned even when that fails (NULL only
- * without memory); check qtag_status(). */
-QEV_API qtag_reader *qtag_open(const char *path, const qtag_opts *opts);
+/* Opens a vendor file; opts may be NULL (size 0) for the defaults. The handle
+ * is returned even when that fails (NULL only without memory); check
+ * qtag_status(). */
+QEV_API qtag_reader *qtag_open(const char *path, const qtag_opts *opts, size_t opts_size);
 QEV_API int qtag_status(const qtag_reader *r);
 QEV_API const char *qtag_error(const qtag_reader *r);
 QEV_API const char *qtag_format_name(const qtag_reader *r);
@@ -52,7 +52,6 @@ QEV_API const qev_meta *qtag_meta(const qtag_reader *r);
 /* Fills out with up to cap events: >= 0 events, QEV_END, or an error. A
  * truncated file is an error (QEV_ETRUNC) unless allow_truncated was set. */
 QEV_API long qtag_read(qtag_reader *r, qev_event *out, size_t cap);
-QEV_API qtag_counts qtag_get_counts(const qtag_reader *r);
 /* What the reader saw so far, one counter at a time, so that new ones can be
  * added. */
 enum qtag_counter {

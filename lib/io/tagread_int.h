@@ -6,6 +6,18 @@
 #include "internal.h"
 #include "tagread.h"
 
+/* What a reader saw (qtag_count), for the user and for the stream's metadata. */
+typedef struct qtag_counts {
+    uint64_t records;          /* whole records read */
+    uint64_t expected_records; /* what the header promised; 0 when it does not say */
+    uint64_t photons, syncs, markers;
+    uint64_t overflow_records, overflows; /* overflows: periods added */
+    uint64_t invalid;  /* records that carry no event by design (B&H INVALID) */
+    uint64_t unknown;  /* records it could not interpret */
+    uint64_t trailing_bytes; /* a partial record at the end */
+    int truncated;     /* fewer records than promised, or a partial record */
+} qtag_counts;
+
 struct qtag_format {
     const char *name;
     const char *description;

@@ -8,7 +8,7 @@
 #define MERGE_BLOCK 65536
 
 struct merge_input {
-    qev_source src;
+    void *handle;
     const qev_event *ev;
     long n, i;
     int64_t last;
@@ -16,6 +16,8 @@ struct merge_input {
 };
 
 struct qev_merger {
+    qev_source_read *read;
+    qev_source_error *error;
     struct merge_input *in;
     size_t k;
     size_t *heap, nheap;
@@ -25,7 +27,8 @@ struct qev_merger {
     struct qev_error err;
 };
 
-qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k)
+qev_merger *qev_merger_new_sources(void *const *handles, size_t k, qev_source_read *read,
+                                   qev_source_error *error)
 {
     qev_merger *m = calloc(1, sizeof *m);
     if (!m)
@@ -38,8 +41,10 @@ qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k)
         return NULL;
     }
     m->k = k;
+    m->read = read;
+    m->error = error;
     for (size_t i = 0; i < k; i++)
-        m->in[i] = (struct merge_input){sources[i], NULL, 0, 0, INT64_MIN, 0};
+        m->in[i] = (struct merge_input){handles[i], NULL, 0, 0, INT64_MIN, 0};
     return m;
 }
 
@@ -52,13 +57,13 @@ static const char *reader_error(const void *handle) { return qev_reader_error(ha
 
 qev_merger *qev_merger_new(qev_reader **readers, size_t k)
 {
-    qev_source *src = calloc(k ? k : 1, sizeof *src);
-    if (!src)
+    void **handles = calloc(k ? k : 1, sizeof *handles);
+    if (!handles)
         return NULL;
     for (size_t i = 0; i < k; i++)
-        src[i] = (qev_source){readers[i], reader_read, reader_error};
-    qev_merger *m = qev_merger_new_sources(src, k);
-    free(src);
+        handles[i] = readers[i];
+    qev_merger *m = qev_merger_new_sources(handles, k, reader_read, reader_error);
+    free(handles);
     return m;
 }
 
@@ -90,11 +95,11 @@ static long refill(qev_merger *m, size_t i)
 {
     struct merge_input *in = &m->in[i];
     while (in->i >= in->n) {
-        long n = in->src.read(in->src.handle, &in->ev);
+        long n = m->read(in->handle, &in->ev);
         if (n < 0) {
             if (n < QEV_END) {
                 m->failed = i;
-                qev_error_set(&m->err, (int)n, 0, "%s", in->src.error(in->src.handle));
+                qev_error_set(&m->err, (int)n, 0, "%s", m->error(in->handle));
             }
             return n;
         }

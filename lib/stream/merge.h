@@ -17,12 +17,12 @@ QEV_API qev_merger *qev_merger_new(qev_reader **readers, size_t k);
 
 /* Any source of event blocks: read works like qev_read, error gives the
  * source's message after a failed read. */
-typedef struct qev_source {
-    void *handle;
-    long (*read)(void *handle, const qev_event **events);
-    const char *(*error)(const void *handle);
-} qev_source;
-QEV_API qev_merger *qev_merger_new_sources(const qev_source *sources, size_t k);
+typedef long qev_source_read(void *handle, const qev_event **events);
+typedef const char *qev_source_error(const void *handle);
+/* Merges k sources of one kind: handles[i] is read with read, and its message
+ * comes from error. The handles stay owned by the caller. */
+QEV_API qev_merger *qev_merger_new_sources(void *const *handles, size_t k, qev_source_read *read,
+                                           qev_source_error *error);
 /* Like qev_read: >= 0 merged events, QEV_END, or an error. */
 QEV_API long qev_merger_read(qev_merger *m, const qev_event **events);
 /* The sticky status: QEV_OK, QEV_END after the last event, or the error. */

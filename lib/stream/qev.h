@@ -154,17 +154,6 @@ QEV_API uint64_t qev_reader_offset(const qev_reader *r);
 QEV_API const qev_meta *qev_reader_meta(const qev_reader *r);
 /* The closing metadata of the last trailer read, or NULL when it had none. */
 QEV_API const qev_meta *qev_reader_closing_meta(const qev_reader *r);
-/* Counters of what has been read and verified so far. */
-typedef struct qev_read_stats {
-    uint64_t segments;  /* headers read */
-    uint64_t trailers;  /* trailers read and verified */
-    uint64_t blocks;    /* blocks decoded, checksums verified */
-    uint64_t events;    /* events returned */
-    uint64_t bytes;     /* bytes consumed */
-    uint64_t blocks_skipped; /* blocks jumped over by a time window */
-    uint64_t events_skipped; /* their events, as their headers or the index count them */
-} qev_read_stats;
-QEV_API qev_read_stats qev_reader_stats(const qev_reader *r);
 /* Counters of what has been read and verified so far, one at a time, so that
  * new ones can be added. */
 enum qev_read_counter {
@@ -178,6 +167,12 @@ enum qev_read_counter {
 };
 /* The counter's value; 0 for one this library does not know. */
 QEV_API uint64_t qev_reader_count(const qev_reader *r, enum qev_read_counter counter);
+/* The same counters as a struct, until its last callers move to
+ * qev_reader_count. */
+typedef struct qev_read_stats {
+    uint64_t segments, trailers, blocks, events, bytes, blocks_skipped, events_skipped;
+} qev_read_stats;
+QEV_API qev_read_stats qev_reader_stats(const qev_reader *r);
 /* The size of the input when it is a regular file, else 0 (for progress). */
 QEV_API uint64_t qev_reader_size(const qev_reader *r);
 /* Restricts reading to blocks that may hold events with from <= t < to. On a

@@ -36,7 +36,9 @@ struct qev_reader {
     uint64_t seg_start, seg_events, seg_blocks;
     int64_t seg_tmin, seg_tmax;
     uint32_t seg_entries_crc;
-    qev_read_stats stats;
+    struct {
+        uint64_t segments, trailers, blocks, events, bytes, blocks_skipped, events_skipped;
+    } stats; /* qev_reader_count's counters */
     int windowed;
     int64_t wfrom, wto;
     struct planned_segment *plan;
@@ -570,7 +572,12 @@ const char *qev_reader_name(const qev_reader *r) { return r->name ? r->name : "-
 uint64_t qev_reader_offset(const qev_reader *r) { return r->err.status ? r->err.offset : offset_now(r); }
 const qev_meta *qev_reader_meta(const qev_reader *r) { return r->meta; }
 const qev_meta *qev_reader_closing_meta(const qev_reader *r) { return r->closing; }
-qev_read_stats qev_reader_stats(const qev_reader *r) { return r->stats; }
+qev_read_stats qev_reader_stats(const qev_reader *r)
+{
+    return (qev_read_stats){r->stats.segments, r->stats.trailers, r->stats.blocks,
+                            r->stats.events, r->stats.bytes, r->stats.blocks_skipped,
+                            r->stats.events_skipped};
+}
 
 uint64_t qev_reader_count(const qev_reader *r, enum qev_read_counter counter)
 {

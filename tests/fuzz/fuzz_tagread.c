@@ -28,12 +28,12 @@
 static const qtag_opts *variants(size_t *n)
 {
     static const qtag_opts csv[] = {
-        {.format = FUZZ_FORMAT, .header_row = -1},
-        {.format = FUZZ_FORMAT, .header_row = 1, .time_column = "time",
+        {.format = FUZZ_FORMAT, .header_row = QTAG_HEADER_DETECT},
+        {.format = FUZZ_FORMAT, .header_row = QTAG_HEADER_YES, .time_column = "time",
          .channel_column = "channel", .time_unit_ps = 1000, .channel_map = "A=1,B=2,sync=0"},
-        {.format = FUZZ_FORMAT, .header_row = 0, .delimiter = '\t', .time_column = "2",
-         .channel_column = "1", .allow_truncated = 1, .strict = 1},
-        {.format = NULL, .header_row = -1},
+        {.format = FUZZ_FORMAT, .header_row = QTAG_HEADER_NO, .delimiter = '\t',
+         .time_column = "2", .channel_column = "1", .allow_truncated = 1, .strict = 1},
+        {.format = NULL, .header_row = QTAG_HEADER_DETECT},
     };
     static const qtag_opts raw[] = {
         {.format = FUZZ_FORMAT},
@@ -140,7 +140,7 @@ static void check_counts(const qtag_reader *r, uint64_t events, uint64_t known,
 
 static void convert(const char *path, const qtag_opts *o, qev_event *buf)
 {
-    qtag_reader *r = qtag_open(path, o);
+    qtag_reader *r = qtag_open(path, o, sizeof *o);
     FUZZ_CHECK(r != NULL, "out of memory");
     if (qtag_status(r) != QEV_OK) {
         FUZZ_CHECK(qtag_error(r)[0] != '\0', "open failed without a message");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "merge.h"
 #include "qev.h"
 #include "tagread.h"
@@ -185,7 +186,7 @@ static void test_tag_counters(void)
     qtag_opts o = {0};
     o.format = "raw16";
     o.allow_truncated = 1;
-    qtag_reader *r = qtag_open(path, &o);
+    qtag_reader *r = qtag_open(path, &o, sizeof o);
     tap_is_i64(read_tags(r), 8, "allowed truncation: the 8 whole records are events");
     tap_is_i64((int64_t)qtag_count(r, QTAG_RECORDS), 8, "QTAG_RECORDS: 8");
     tap_is_i64((int64_t)qtag_count(r, QTAG_PHOTONS), 5, "QTAG_PHOTONS: 5");
@@ -196,21 +197,22 @@ static void test_tag_counters(void)
     tap_is_i64((int64_t)qtag_count(r, (enum qtag_counter)1000), 0,
                "a counter the library does not know reads 0");
     qev_meta *m = qev_meta_new();
-    tap_ok(qtag_describe_counts(r, m) == QEV_OK && strcmp(qev_meta_get(m, "source_records"), "8") == 0 &&
+    tap_ok(qtag_describe_counts(r, m) == QEV_OK &&
+               strcmp(qev_meta_get(m, "source_records"), "8") == 0 &&
                strcmp(qev_meta_get(m, "truncated"), "1") == 0,
            "qtag_describe_counts: QEV_OK, and the counts in the metadata");
     qev_meta_free(m);
     tap_is_i64(qtag_close(r), QEV_OK, "qtag_close after a clean end: QEV_OK");
 
     o.allow_truncated = 0;
-    r = qtag_open(path, &o);
+    r = qtag_open(path, &o, sizeof o);
     tap_is_i64(read_tags(r), QEV_ETRUNC, "without allow_truncated the cut record is QEV_ETRUNC");
     tap_is_i64(qtag_status(r), QEV_ETRUNC, "and the status sticks");
     tap_ok(strstr(qtag_error(r), "partial record of 7 bytes") != NULL, "with its message");
     tap_is_i64(qtag_close(r), QEV_ETRUNC, "qtag_close returns it");
 
     o.format = "no-such-format";
-    r = qtag_open(path, &o);
+    r = qtag_open(path, &o, sizeof o);
     tap_ok(r && qtag_status(r) == QEV_EINVAL && qtag_close(r) == QEV_EINVAL,
            "an unknown format: the handle is returned, with QEV_EINVAL, until close");
     unlink(path);
@@ -260,6 +262,122 @@ static void test_merger_status(void)
     close(fds[1]);
 }
 
+
+/* Options from a newer build that set a field this one does not know are
+ * refused; from an older, shorter build, what they do not cover is 0. */
+static void test_sized_tag_options(void)
+{
+    char path[4096];
+    if (!raw16_file(path, sizeof path)) {
+        tap_ok(0, "a raw16 file for the options");
+        return;
+    }
+    struct {
+        qtag_opts known;
+        int later;
+    } newer;
+    memset(&newer, 0, sizeof newer);
+    newer.known.format = "raw16";
+    newer.known.allow_truncated = 1;
+    qtag_reader *r = qtag_open(path, &newer.known, sizeof newer);
+    tap_ok(read_tags(r) == 8 && qtag_close(r) == QEV_OK,
+           "vendor options from a newer build, its new field 0: accepted");
+    newer.later = 1;
+    r = qtag_open(path, &newer.known, sizeof newer);
+    tap_ok(qtag_status(r) == QEV_EINVAL && strstr(qtag_error(r), "options") != NULL,
+           "and refused with QEV_EINVAL once it sets that field");
+    qtag_close(r);
+    qtag_opts short_opts = {.format = "raw16", .allow_truncated = 1};
+    r = qtag_open(path, &short_opts, offsetof(qtag_opts, allow_truncated));
+    tap_is_i64(read_tags(r), QEV_ETRUNC,
+               "a size that stops before allow_truncated leaves it at its default, 0");
+    qtag_close(r);
+    unlink(path);
+}
+
+/* Events at t = 0..99 on channel t % 4, kind photon except every fifth. */
+static void test_filter_value(void)
+{
+    qev_event ev[100], out[100];
+    for (int i = 0; i < 100; i++)
+        ev[i] = (qev_event){i, (uint16_t)(i % 4), i % 5 ? QEV_PHOTON : QEV_MARKER, 0, 0};
+    qev_filter *f = qev_filter_new();
+    int64_t from, to;
+    qev_filter_window(f, &from, &to);
+    tap_ok(qev_filter_is_trivial(f) && from == INT64_MIN && to == INT64_MAX &&
+               qev_filter_has_channel(f, 65535) && qev_filter_apply(f, ev, 100, out) == 100,
+           "a new filter keeps every event");
+    tap_ok(qev_filter_add_channels(f, "1,3-x") == QEV_EINVAL && qev_filter_is_trivial(f) &&
+               qev_filter_has_channel(f, 1) && !qev_filter_channels_listed(f),
+           "a malformed channel list is QEV_EINVAL and changes nothing");
+    tap_ok(qev_filter_add_kinds(f, "photon,lightning") == QEV_EINVAL && qev_filter_is_trivial(f),
+           "a malformed kind list is QEV_EINVAL and changes nothing");
+    tap_ok(qev_filter_add_channels(f, "1") == QEV_OK &&
+               qev_filter_add_channels(f, "3") == QEV_OK && qev_filter_has_channel(f, 1) &&
+               qev_filter_has_channel(f, 3) && !qev_filter_has_channel(f, 2) &&
+               qev_filter_channels_listed(f) && !qev_filter_is_trivial(f),
+           "channel lists add up: 1 and 3, not 2");
+    /* channels 1 and 3: t odd, 50 events; of them t % 5 == 0 at 5, 15, ... 95: 10 */
+    tap_is_i64((int64_t)qev_filter_apply(f, ev, 100, out), 50, "odd t: 50 events kept");
+    qev_filter_add_kinds(f, "photon");
+    tap_is_i64((int64_t)qev_filter_apply(f, ev, 100, out), 40, "their photons: 40 kept");
+    qev_filter_set_window(f, 10, 10);
+    tap_is_i64((int64_t)qev_filter_apply(f, ev, 100, out), 0, "an empty window keeps nothing");
+    qev_filter_set_window(f, 10, 30);
+    qev_filter_window(f, &from, &to);
+    tap_ok(from == 10 && to == 30, "the window reads back");
+    tap_is_i64((int64_t)qev_filter_rejected(f, (enum qev_filter_test)9), 0,
+               "a test the library does not know counts 0");
+    qev_filter_free(f);
+}
+
+/* Sources that are plain arrays: 0, 3, 6 ... and 1, 4, 7 ..., in blocks of 7. */
+struct array_source {
+    qev_event ev[60];
+    size_t n, at;
+};
+
+static long array_read(void *handle, const qev_event **events)
+{
+    struct array_source *a = handle;
+    if (a->at == a->n)
+        return QEV_END;
+    size_t k = a->n - a->at < 7 ? a->n - a->at : 7;
+    *events = a->ev + a->at;
+    a->at += k;
+    return (long)k;
+}
+
+static const char *array_error(const void *handle)
+{
+    (void)handle;
+    return "no error";
+}
+
+static void test_merger_sources(void)
+{
+    static struct array_source a, b;
+    a.n = b.n = 60;
+    for (size_t i = 0; i < 60; i++) {
+        a.ev[i] = (qev_event){(int64_t)(3 * i), 1, QEV_PHOTON, 0, 0};
+        b.ev[i] = (qev_event){(int64_t)(3 * i + 1), 2, QEV_PHOTON, 0, 0};
+    }
+    void *handles[2] = {&a, &b};
+    qev_merger *m = qev_merger_new_sources(handles, 2, array_read, array_error);
+    const qev_event *ev;
+    long n, total = 0;
+    int ordered = 1;
+    int64_t last = INT64_MIN;
+    while ((n = qev_merger_read(m, &ev)) >= 0)
+        for (long i = 0; i < n; i++, total++) {
+            ordered &= ev[i].t > last && ev[i].channel == (ev[i].t % 3 ? 2 : 1);
+            last = ev[i].t;
+        }
+    tap_ok(n == QEV_END && total == 120 && ordered && qev_merger_status(m) == QEV_END,
+           "two sources of one kind merge in time order, then QEV_END sticks");
+    qev_merger_free(m);
+}
+
 int main(void)
 {
     test_version();
@@ -267,5 +385,8 @@ int main(void)
     test_reader_counters();
     test_tag_counters();
     test_merger_status();
+    test_sized_tag_options();
+    test_filter_value();
+    test_merger_sources();
     return tap_done();
 }

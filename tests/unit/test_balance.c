@@ -60,21 +60,22 @@ static void test_filter_rejects(void)
     qev_event ev[100], kept[100];
     for (int i = 0; i < 100; i++)
         ev[i] = (qev_event){i, (uint16_t)(i % 4), i % 5 ? QEV_PHOTON : QEV_MARKER, 0, 0};
-    qev_filter f;
-    qev_filter_init(&f);
-    f.from = 20;
-    f.to = 60;
-    qev_filter_add_channels(&f, "1,2");
-    qev_filter_add_kinds(&f, "photon");
-    qev_filter_rejects r = {0};
-    size_t n = qev_filter_apply(&f, ev, 100, kept);
-    qev_filter_count_rejects(&f, ev, 100, &r);
+    qev_filter *f = qev_filter_new();
+    qev_filter_set_window(f, 20, 60);
+    qev_filter_add_channels(f, "1,2");
+    qev_filter_add_kinds(f, "photon");
+    size_t n = qev_filter_apply(f, ev, 100, kept);
+    qev_filter_count_rejects(f, ev, 100);
     /* 60 outside [20, 60); of the 40 inside, channels 0 and 3 are 20; of the
      * 20 on channels 1 and 2, t % 5 == 0 at t = 25, 30, 45, 50: 4 markers. */
-    tap_is_i64((int64_t)r.outside_window, 60, "outside the window: t < 20 or t >= 60");
-    tap_is_i64((int64_t)r.channel_not_selected, 20, "inside it, channels 0 and 3");
-    tap_is_i64((int64_t)r.kind_not_selected, 4, "inside it on channels 1 and 2, the markers");
+    tap_is_i64((int64_t)qev_filter_rejected(f, QEV_FILTER_WINDOW), 60,
+               "outside the window: t < 20 or t >= 60");
+    tap_is_i64((int64_t)qev_filter_rejected(f, QEV_FILTER_CHANNEL), 20,
+               "inside it, channels 0 and 3");
+    tap_is_i64((int64_t)qev_filter_rejected(f, QEV_FILTER_KIND), 4,
+               "inside it on channels 1 and 2, the markers");
     tap_is_i64((int64_t)n, 16, "and the 16 kept make up the rest");
+    qev_filter_free(f);
 }
 
 int main(void)

@@ -162,13 +162,12 @@ static void test_deadtime(void)
     qev_event *ev = malloc(N * sizeof *ev);
     qev_rng g;
     qev_rng_seed(&g, 5);
-    qev_filter all;
-    qev_filter_init(&all);
+    qev_filter *all = qev_filter_new();
     double sum = 0, sum2 = 0, s2 = 0;
     for (int run = 0; run < RUNS; run++) {
         dead_stream(&g, 1e-6, 50000, N, 3, ev); /* 1 MHz through 50 ns */
         qcal_deadtimes *d = qcal_deadtimes_new(10);
-        qcal_deadtimes_add(d, ev, N, &all);
+        qcal_deadtimes_add(d, ev, N, all);
         qcal_deadtime_result r;
         qcal_deadtimes_result(d, 3, 1, &r);
         sum += r.tau;
@@ -185,20 +184,21 @@ static void test_deadtime(void)
     tap_near(sd / sigma, 1, 0.25, "the estimates scatter by the reported sigma");
 
     qev_event two[] = {photon(0, 1), photon(20, 2), photon(30, 1), photon(10, 2)};
-    qev_filter only1;
-    qev_filter_init(&only1);
-    qev_filter_add_channels(&only1, "1");
+    qev_filter *only1 = qev_filter_new();
+    qev_filter_add_channels(only1, "1");
     qcal_deadtimes *d = qcal_deadtimes_new(1);
-    tap_is_i64(qcal_deadtimes_add(d, two, 4, &only1), QEV_OK, "channel 2 is not selected");
+    tap_is_i64(qcal_deadtimes_add(d, two, 4, only1), QEV_OK, "channel 2 is not selected");
     qcal_deadtime_result r;
     tap_is_i64(qcal_deadtimes_result(d, 1, 1, &r), QEV_EINVAL, "one interval is too few for k 1");
     tap_is_i64(qcal_deadtimes_result(d, 2, 1, &r), QEV_END, "channel 2 had no photon");
     qcal_deadtimes_free(d);
     d = qcal_deadtimes_new(1);
-    tap_ok(qcal_deadtimes_add(d, two, 4, &all) == QEV_EINVAL &&
+    tap_ok(qcal_deadtimes_add(d, two, 4, all) == QEV_EINVAL &&
                qcal_deadtimes_disorder_channel(d) == 2,
            "channel 2 going back in time is named");
     qcal_deadtimes_free(d);
+    qev_filter_free(all);
+    qev_filter_free(only1);
     free(ev);
 }
 

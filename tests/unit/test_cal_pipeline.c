@@ -40,16 +40,17 @@ static void test_delay_channels(void)
     qev_event ev[] = {photon(0, 5), photon(1, 1), photon(2, 3), {3, 7, QEV_MARKER, 0, 0}};
     uint16_t ch[QCAL_DELAYS_MAX];
     size_t n;
-    qev_filter f;
-    qev_filter_init(&f);
-    qcal_delays_channels(ev, 4, 1, &f, ch, &n);
+    qev_filter *f = qev_filter_new();
+    qcal_delays_channels(ev, 4, 1, f, ch, &n);
     tap_ok(n == 2 && ch[0] == 3 && ch[1] == 5, "the photon channels but the reference");
-    qev_filter_add_channels(&f, "1,2,9");
-    qcal_delays_channels(ev, 4, 1, &f, ch, &n);
+    qev_filter_add_channels(f, "1,2,9");
+    qcal_delays_channels(ev, 4, 1, f, ch, &n);
     tap_ok(n == 2 && ch[0] == 2 && ch[1] == 9, "or those of -C");
-    qev_filter_init(&f);
-    qev_filter_add_channels(&f, "0-32");
-    tap_is_i64(qcal_delays_channels(ev, 4, 1, &f, ch, &n), QEV_EINVAL, "at most 31 channels");
+    qev_filter_free(f);
+    f = qev_filter_new();
+    qev_filter_add_channels(f, "0-32");
+    tap_is_i64(qcal_delays_channels(ev, 4, 1, f, ch, &n), QEV_EINVAL, "at most 31 channels");
+    qev_filter_free(f);
 }
 
 static qcal_delays *delays_of(const qev_event *ev, size_t n, int64_t range)

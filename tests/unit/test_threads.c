@@ -276,7 +276,8 @@ static void h5_round_trip(struct h5_job *j)
     j->written = phdf5_writer_close(w, msg, sizeof msg);
     qev_meta_free(m);
     j->got = (struct digest){0, 0xCBF29CE484222325u};
-    qtag_reader *r = qtag_open(j->path, &(qtag_opts){.format = "phdf5"});
+    qtag_opts phdf5 = {.format = "phdf5"};
+    qtag_reader *r = qtag_open(j->path, &phdf5, sizeof phdf5);
     long n;
     while ((n = qtag_read(r, ev, 4096)) > 0)
         for (long i = 0; i < n; i++)
