@@ -8,37 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-struct hist_view {
-    size_t npairs, nbins;
-    const int64_t *pairs, *na, *nb;
-    int64_t bin, half;
-    double duration;
-};
-
-static struct hist_view view_of(const qev_partial *p)
-{
-    struct hist_view v;
-    size_t n2;
-    v.pairs = qev_partial_get(p, "pairs", &n2);
-    v.npairs = n2 / 2;
-    v.na = qev_partial_get(p, "singles_a", NULL);
-    v.nb = qev_partial_get(p, "singles_b", NULL);
-    v.bin = qev_partial_get1(p, "bin_ps", 1);
-    v.half = qev_partial_get1(p, "half_bins", 0);
-    v.nbins = (size_t)(2 * v.half + 1);
-    v.duration = qev_hist_duration(p);
-    return v;
-}
-
-static const int64_t *pair_counts(const qev_partial *p, size_t i)
-{
-    char name[32];
-    snprintf(name, sizeof name, "counts.%zu", i);
-    return qev_partial_get(p, name, NULL);
-}
-
-static double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
-
 static void tsv_number(FILE *f, double v)
 {
     if (isfinite(v))
@@ -47,33 +16,31 @@ static void tsv_number(FILE *f, double v)
         fputs("\tnan", f);
 }
 
-void qev_hist_write_tsv(FILE *f, const qev_partial *p, int edge)
+void corr_report_hist_tsv(FILE *f, const qev_partial *p, int edge)
 {
-    struct hist_view v = view_of(p);
+    qev_hist_view v = qev_hist_view_of(p);
     fprintf(f, "# bin %" PRId64 " ps, %zu bins, duration %.0f ps\n", v.bin, v.nbins, v.duration);
     fputs("pair\ttau_ps\tcounts\texpected\tg2", f);
     fputs(edge ? "\tg2_edge\n" : "\n", f);
     for (size_t i = 0; i < v.npairs; i++) {
-        const int64_t *c = pair_counts(p, i);
-        uint64_t na = (uint64_t)v.na[i], nb = (uint64_t)v.nb[i];
-        double e = qev_corr_expected(na, nb, v.bin, v.duration);
+        const int64_t *c = qev_hist_pair_counts(p, i);
+        double e = qev_hist_expected(&v, i, 0, 0);
         for (size_t k = 0; k < v.nbins; k++) {
-            double tau = (double)(((int64_t)k - v.half) * v.bin);
+            double tau = qev_hist_tau(&v, k);
             fprintf(f, "%" PRId64 ":%" PRId64 "\t%.0f\t%" PRId64, v.pairs[2 * i],
                     v.pairs[2 * i + 1], tau, c[k]);
             tsv_number(f, e);
-            tsv_number(f, ratio((double)c[k], e));
+            tsv_number(f, qev_hist_g2(c[k], e));
             if (edge)
-                tsv_number(f, ratio((double)c[k],
-                                    qev_corr_expected_edge(na, nb, v.bin, v.duration, tau)));
+                tsv_number(f, qev_hist_g2(c[k], qev_hist_expected(&v, i, tau, 1)));
             fputc('\n', f);
         }
     }
 }
 
-static void json_pair(struct report_json *j, const struct hist_view *v, size_t i, const int64_t *c)
+static void json_pair(struct report_json *j, const qev_hist_view *v, size_t i, const int64_t *c)
 {
-    double e = qev_corr_expected((uint64_t)v->na[i], (uint64_t)v->nb[i], v->bin, v->duration);
+    double e = qev_hist_expected(v, i, 0, 0);
     report_json_object(j, NULL);
     report_json_put(j, "a", "%" PRId64, v->pairs[2 * i]);
     report_json_put(j, "b", "%" PRId64, v->pairs[2 * i + 1]);
@@ -86,14 +53,14 @@ static void json_pair(struct report_json *j, const struct hist_view *v, size_t i
     report_json_end(j);
     report_json_array(j, "g2");
     for (size_t k = 0; k < v->nbins; k++)
-        report_json_put_number(j, NULL, ratio((double)c[k], e));
+        report_json_put_number(j, NULL, qev_hist_g2(c[k], e));
     report_json_end(j);
     report_json_end(j);
 }
 
-void qev_hist_write_json(FILE *f, const qev_partial *p)
+void corr_report_hist_json(FILE *f, const qev_partial *p)
 {
-    struct hist_view v = view_of(p);
+    qev_hist_view v = qev_hist_view_of(p);
     struct report_json j;
     report_json_begin(&j, f, 0);
     report_json_object(&j, NULL);
@@ -103,14 +70,14 @@ void qev_hist_write_json(FILE *f, const qev_partial *p)
     report_json_put(&j, "duration_ps", "%.0f", v.duration);
     report_json_array(&j, "pairs");
     for (size_t i = 0; i < v.npairs; i++)
-        json_pair(&j, &v, i, pair_counts(p, i));
+        json_pair(&j, &v, i, qev_hist_pair_counts(p, i));
     report_json_end(&j);
     report_json_end(&j);
 }
 
-void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge)
+void corr_report_hist_svg(FILE *f, const qev_partial *p, int edge)
 {
-    struct hist_view v = view_of(p);
+    qev_hist_view v = qev_hist_view_of(p);
     double *x = malloc(v.nbins * sizeof *x), *y = malloc(v.nbins * sizeof *y);
     if (!x || !y) {
         free(x);
@@ -120,14 +87,11 @@ void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge)
     struct svg_plot plot = {.xlabel = "delay (ns)", .ylabel = "g2", .title = "g2 histogram"};
     svg_begin(f, &plot);
     for (size_t i = 0; i < v.npairs; i++) {
-        const int64_t *c = pair_counts(p, i);
-        uint64_t na = (uint64_t)v.na[i], nb = (uint64_t)v.nb[i];
+        const int64_t *c = qev_hist_pair_counts(p, i);
         for (size_t k = 0; k < v.nbins; k++) {
-            double tau = (double)(((int64_t)k - v.half) * v.bin);
-            double e = edge ? qev_corr_expected_edge(na, nb, v.bin, v.duration, tau)
-                            : qev_corr_expected(na, nb, v.bin, v.duration);
+            double tau = qev_hist_tau(&v, k);
             x[k] = tau * 1e-3;
-            y[k] = ratio((double)c[k], e);
+            y[k] = qev_hist_g2(c[k], qev_hist_expected(&v, i, tau, edge));
         }
         char label[64];
         snprintf(label, sizeof label, "%" PRId64 ":%" PRId64, v.pairs[2 * i], v.pairs[2 * i + 1]);
@@ -137,7 +101,6 @@ void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge)
     free(x);
     free(y);
 }
-
 
 static void text_pair(FILE *f, const qev_partial *p, const qev_pair_stats *s, int64_t d)
 {
@@ -163,7 +126,7 @@ static void text_pair(FILE *f, const qev_partial *p, const qev_pair_stats *s, in
             s->sigma_eta_a);
 }
 
-void qev_stats_write_text(FILE *f, const qev_partial *p)
+void corr_report_stats_text(FILE *f, const qev_partial *p)
 {
     const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
     for (size_t i = 0; i < qev_stats_pairs(p); i++) {
@@ -203,7 +166,7 @@ static void json_pair_stats(struct report_json *j, const qev_pair_stats *s, int6
     report_json_end(j);
 }
 
-void qev_stats_write_json(FILE *f, const qev_partial *p)
+void corr_report_stats_json(FILE *f, const qev_partial *p)
 {
     struct report_json j;
     report_json_begin(&j, f, 0);
@@ -249,7 +212,7 @@ static void prom_family(FILE *f, const qev_partial *p, const char *source, const
     }
 }
 
-void qev_stats_write_prom(FILE *f, const qev_partial *p, const char *source)
+void corr_report_stats_prom(FILE *f, const qev_partial *p, const char *source)
 {
     prom_family(f, p, source, "qpipe_herald_rate_hertz", "gauge", "Singles rate of the herald.",
                 v_rate_a);
@@ -269,14 +232,14 @@ void qev_stats_write_prom(FILE *f, const qev_partial *p, const char *source)
                 "Klyshko efficiency of the herald arm, heralded by B.", v_eta_a);
 }
 
-void qev_stats_write_tsv_header(FILE *f)
+void corr_report_stats_tsv_header(FILE *f)
 {
     fputs("start_ps\tend_ps\tpair\trate_a_hz\trate_b_hz\tcoincidences\taccidentals\tcar\t"
           "sigma_car\theralding_eta_b\n",
           f);
 }
 
-void qev_stats_write_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end)
+void corr_report_stats_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end)
 {
     for (size_t i = 0; i < qev_stats_pairs(p); i++) {
         qev_pair_stats s;

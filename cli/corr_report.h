@@ -7,14 +7,14 @@
 #include "corrhist.h"
 #include "corrstats.h"
 
-void qev_hist_write_tsv(FILE *f, const qev_partial *p, int edge);
-void qev_hist_write_json(FILE *f, const qev_partial *p);
-void qev_hist_write_svg(FILE *f, const qev_partial *p, int edge);
+void corr_report_hist_tsv(FILE *f, const qev_partial *p, int edge);
+void corr_report_hist_json(FILE *f, const qev_partial *p);
+void corr_report_hist_svg(FILE *f, const qev_partial *p, int edge);
 
-void qev_stats_write_text(FILE *f, const qev_partial *p);
-void qev_stats_write_json(FILE *f, const qev_partial *p);
-void qev_stats_write_prom(FILE *f, const qev_partial *p, const char *source);
-void qev_stats_write_tsv_header(FILE *f);
-void qev_stats_write_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end);
+void corr_report_stats_text(FILE *f, const qev_partial *p);
+void corr_report_stats_json(FILE *f, const qev_partial *p);
+void corr_report_stats_prom(FILE *f, const qev_partial *p, const char *source);
+void corr_report_stats_tsv_header(FILE *f);
+void corr_report_stats_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end);
 
 #endif

@@ -22,14 +22,7 @@ void qcorr_hist(struct corr_opts *o, const char *path)
     int64_t half = qev_hist_half_bins(o->range, o->bin);
     qcorr_check_shard_reach(o, r, half * o->bin + o->bin / 2);
     qev_correlator *c = qcorr_new_correlator(o, o->bin, half, o->start_stop);
-    const qev_event *ev;
-    long n;
-    while ((n = qev_read(r, &ev)) >= 0) {
-        if (qev_correlator_add(c, ev, (size_t)n) != QEV_OK)
-            qcorr_die_disorder(r, qev_correlator_disorder_at(c));
-        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
-    }
-    cli_check_read(r, n);
+    qcorr_correlate(r, c);
     qev_partial *p = qev_hist_partial(c, o->pairs, o->npairs, o->bin, half,
                                       o->start_stop ? QEV_CORR_START_STOP : QEV_CORR_ALL,
                                       o->duration);

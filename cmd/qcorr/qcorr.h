@@ -51,6 +51,8 @@ void qcorr_owned_interval(struct corr_opts *o, const qev_meta *m);
 void qcorr_check_shard_reach(const struct corr_opts *o, const qev_reader *r, int64_t reach);
 qev_correlator *qcorr_new_correlator(const struct corr_opts *o, int64_t bin, int64_t half,
                                      int start_stop);
+/* Reads the whole stream into the correlator, showing progress. */
+void qcorr_correlate(qev_reader *r, qev_correlator *c);
 _Noreturn void qcorr_die_disorder(const qev_reader *r, uint64_t at);
 int qcorr_is_stats(const qev_partial *p);
 void qcorr_write_result(const struct corr_opts *o, const qev_partial *p, const char *source);

@@ -50,6 +50,18 @@ qev_correlator *qcorr_new_correlator(const struct corr_opts *o, int64_t bin, int
     return c;
 }
 
+void qcorr_correlate(qev_reader *r, qev_correlator *c)
+{
+    const qev_event *ev;
+    long n;
+    while ((n = qev_read(r, &ev)) >= 0) {
+        if (qev_correlator_add(c, ev, (size_t)n) != QEV_OK)
+            qcorr_die_disorder(r, qev_correlator_disorder_at(c));
+        cli_progress(qev_reader_count(r, QEV_READ_BYTES), qev_reader_size(r), "bytes");
+    }
+    cli_check_read(r, n);
+}
+
 _Noreturn void qcorr_die_disorder(const qev_reader *r, uint64_t at)
 {
     cli_die(qev_reader_name(r), "event %" PRIu64 " goes back in time; " QEV_ORDER_HINT, at);
@@ -63,17 +75,17 @@ void qcorr_write_result(const struct corr_opts *o, const qev_partial *p, const c
     if (o->form == FORM_PARTIAL)
         qev_partial_write(p, out);
     else if (qcorr_is_stats(p) && o->form == FORM_JSON)
-        qev_stats_write_json(out, p);
+        corr_report_stats_json(out, p);
     else if (qcorr_is_stats(p) && o->form == FORM_PROM)
-        qev_stats_write_prom(out, p, source);
+        corr_report_stats_prom(out, p, source);
     else if (qcorr_is_stats(p))
-        qev_stats_write_text(out, p);
+        corr_report_stats_text(out, p);
     else if (o->form == FORM_JSON)
-        qev_hist_write_json(out, p);
+        corr_report_hist_json(out, p);
     else if (o->form == FORM_SVG)
-        qev_hist_write_svg(out, p, o->edge);
+        corr_report_hist_svg(out, p, o->edge);
     else if (o->form == FORM_PROM)
         cli_usage_error("--prom is for qcorr stats");
     else
-        qev_hist_write_tsv(out, p, o->edge);
+        corr_report_hist_tsv(out, p, o->edge);
 }

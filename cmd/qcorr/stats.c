@@ -28,7 +28,7 @@ static int write_row(void *ctx, const qev_correlator *c, int64_t start, int64_t 
 {
     const struct series_rows *rows = ctx;
     qev_partial *p = stats_snapshot(rows->o, c, rows->half, end - start);
-    qev_stats_write_tsv_row(rows->out, p, start, end);
+    corr_report_stats_tsv_row(rows->out, p, start, end);
     qev_partial_free(p);
     return QEV_OK;
 }
@@ -47,12 +47,12 @@ static void run_series(const struct corr_opts *o, qev_reader *r, int64_t half)
     qev_corr_series *s = qev_corr_series_new(o->pairs, o->npairs, half, o->every);
     if (!s)
         cli_die(NULL, "out of memory");
-    qev_stats_write_tsv_header(rows.out);
+    corr_report_stats_tsv_header(rows.out);
     const qev_event *ev;
     long n;
     while ((n = qev_read(r, &ev)) >= 0) {
         check_series(s, qev_corr_series_add(s, ev, (size_t)n, write_row, &rows), r);
-        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
+        cli_progress(qev_reader_count(r, QEV_READ_BYTES), qev_reader_size(r), "bytes");
     }
     cli_check_read(r, n);
     check_series(s, qev_corr_series_finish(s, write_row, &rows), r);
@@ -62,14 +62,7 @@ static void run_series(const struct corr_opts *o, qev_reader *r, int64_t half)
 static void run_whole(const struct corr_opts *o, qev_reader *r, int64_t half)
 {
     qev_correlator *c = qcorr_new_correlator(o, 1, half, 0);
-    const qev_event *ev;
-    long n;
-    while ((n = qev_read(r, &ev)) >= 0) {
-        if (qev_correlator_add(c, ev, (size_t)n) != QEV_OK)
-            qcorr_die_disorder(r, qev_correlator_disorder_at(c));
-        cli_progress(qev_reader_stats(r).bytes, qev_reader_size(r), "bytes");
-    }
-    cli_check_read(r, n);
+    qcorr_correlate(r, c);
     qev_partial *p = stats_snapshot(o, c, half, o->duration);
     qcorr_write_result(o, p, qev_reader_name(r));
     qev_partial_free(p);

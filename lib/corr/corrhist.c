@@ -106,3 +106,42 @@ double qev_hist_duration(const qev_partial *p)
     int64_t first = qev_partial_get1(p, "first_ps", 0), last = qev_partial_get1(p, "last_ps", 0);
     return last > first ? (double)last - (double)first : 0; /* the difference may leave int64 */
 }
+
+qev_hist_view qev_hist_view_of(const qev_partial *p)
+{
+    qev_hist_view v;
+    size_t n2;
+    v.pairs = qev_partial_get(p, "pairs", &n2);
+    v.npairs = n2 / 2;
+    v.na = qev_partial_get(p, "singles_a", NULL);
+    v.nb = qev_partial_get(p, "singles_b", NULL);
+    v.bin = qev_partial_get1(p, "bin_ps", 1);
+    v.half = qev_partial_get1(p, "half_bins", 0);
+    v.nbins = (size_t)(2 * v.half + 1);
+    v.duration = qev_hist_duration(p);
+    return v;
+}
+
+const int64_t *qev_hist_pair_counts(const qev_partial *p, size_t pair)
+{
+    char name[32];
+    snprintf(name, sizeof name, "counts.%zu", pair);
+    return qev_partial_get(p, name, NULL);
+}
+
+double qev_hist_tau(const qev_hist_view *v, size_t k)
+{
+    return (double)(((int64_t)k - v->half) * v->bin);
+}
+
+double qev_hist_expected(const qev_hist_view *v, size_t pair, double tau, int edge)
+{
+    uint64_t na = (uint64_t)v->na[pair], nb = (uint64_t)v->nb[pair];
+    return edge ? qev_corr_expected_edge(na, nb, v->bin, v->duration, tau)
+                : qev_corr_expected(na, nb, v->bin, v->duration);
+}
+
+double qev_hist_g2(int64_t counts, double expected)
+{
+    return expected > 0 ? (double)counts / expected : NAN;
+}

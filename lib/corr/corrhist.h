@@ -19,4 +19,25 @@ int qev_hist_partial_check(const qev_partial *p, char *why, size_t cap);
 /* The duration used for normalisation, in ps. */
 double qev_hist_duration(const qev_partial *p);
 
+/* A whole histogram partial, as the normalisation reads it. */
+typedef struct qev_hist_view {
+    size_t npairs, nbins;
+    const int64_t *pairs;  /* a, b of each pair */
+    const int64_t *na, *nb; /* the singles of each pair's channels */
+    int64_t bin, half;
+    double duration;       /* qev_hist_duration */
+} qev_hist_view;
+/* For a partial that qev_hist_partial_check accepts. */
+qev_hist_view qev_hist_view_of(const qev_partial *p);
+/* The counts of pair i, nbins of them. */
+const int64_t *qev_hist_pair_counts(const qev_partial *p, size_t pair);
+/* The delay at the centre of bin k, ps. */
+double qev_hist_tau(const qev_hist_view *v, size_t k);
+/* The accidental pairs expected in a bin of pair i (DESIGN section 4): N_A N_B
+ * b / T, or with edge, of a bin at delay tau, the share of the record that
+ * can hold such pairs: N_A N_B b (T - |tau|) / T^2. */
+double qev_hist_expected(const qev_hist_view *v, size_t pair, double tau, int edge);
+/* g2 = counts / expected; NaN when nothing is expected. */
+double qev_hist_g2(int64_t counts, double expected);
+
 #endif

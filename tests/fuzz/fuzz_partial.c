@@ -54,15 +54,15 @@ static void render(const qev_partial *p)
         return;
     }
     if (stats) {
-        qev_stats_write_text(null, p);
-        qev_stats_write_json(null, p);
-        qev_stats_write_prom(null, p, "fuzz");
-        qev_stats_write_tsv_row(null, p, 0, 1000);
+        corr_report_stats_text(null, p);
+        corr_report_stats_json(null, p);
+        corr_report_stats_prom(null, p, "fuzz");
+        corr_report_stats_tsv_row(null, p, 0, 1000);
     } else {
-        qev_hist_write_tsv(null, p, 0);
-        qev_hist_write_tsv(null, p, 1);
-        qev_hist_write_json(null, p);
-        qev_hist_write_svg(null, p, 1);
+        corr_report_hist_tsv(null, p, 0);
+        corr_report_hist_tsv(null, p, 1);
+        corr_report_hist_json(null, p);
+        corr_report_hist_svg(null, p, 1);
     }
 }
 

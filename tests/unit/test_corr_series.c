@@ -1,11 +1,9 @@
-/* Unit tests of the correlation time series, the histogram's half range, the
- * statistics' parameters and the delays of an accidentals search, against
- * values worked out by hand. */
+/* Unit tests of the correlation time series, the statistics' parameters and
+ * the delays of an accidentals search, against values worked out by hand. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "coinc.h"
-#include "corrhist.h"
 #include "series.h"
 #include "stats_params.h"
 #include "tap.h"
@@ -102,16 +100,6 @@ static void test_series_disorder(void)
     qev_corr_series_free(s);
 }
 
-static void test_half_bins(void)
-{
-    tap_is_i64(qev_hist_half_bins(10000, 100), 100, "+-10 ns in 100 ps bins: 100 a side");
-    tap_is_i64(qev_hist_half_bins(249, 100), 2, "249 ps in 100 ps bins rounds down to 2");
-    tap_is_i64(qev_hist_half_bins(250, 100), 3, "250 ps in 100 ps bins rounds half up to 3");
-    tap_is_i64(qev_hist_half_bins(4, 3), 1, "4 ps in 3 ps bins: 1 (4/3 = 1.33)");
-    tap_is_i64(qev_hist_half_bins(5, 3), 2, "5 ps in 3 ps bins: 2 (5/3 = 1.67)");
-    tap_is_i64(qev_hist_half_bins(0, 100), 0, "no range: the zero bin alone");
-}
-
 static void test_stats_params(void)
 {
     static int64_t delay[65536];
@@ -157,7 +145,6 @@ int main(void)
         test_series_by_hand(split);
     test_series_edges();
     test_series_disorder();
-    test_half_bins();
     test_stats_params();
     test_delay_partners();
     return tap_done();
