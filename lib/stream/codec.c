@@ -501,15 +501,17 @@ static uint64_t max_step(const qev_event *ev, size_t n)
     return max;
 }
 
+/* Without branches: the times of an unsorted block give a branch predictor
+ * nothing to learn. */
 static void scan_range(const qev_event *ev, size_t n, struct qev_block_info *info)
 {
-    info->tmin = info->tmax = ev[0].t;
+    int64_t tmin = ev[0].t, tmax = ev[0].t;
     for (size_t i = 1; i < n; i++) {
-        if (ev[i].t < info->tmin)
-            info->tmin = ev[i].t;
-        if (ev[i].t > info->tmax)
-            info->tmax = ev[i].t;
+        tmin = ev[i].t < tmin ? ev[i].t : tmin;
+        tmax = ev[i].t > tmax ? ev[i].t : tmax;
     }
+    info->tmin = tmin;
+    info->tmax = tmax;
 }
 
 static void put_grid(const struct qev_grid *g, uint8_t *p)

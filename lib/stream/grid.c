@@ -36,21 +36,23 @@ static inline uint32_t micro_of(const qev_event *e)
 int qev_grid_place(const qev_event *ev, size_t n, const struct qev_grid *g, qev_event *counts,
                    uint64_t *res, uint64_t *max_res)
 {
+    double P = g->sync_ps, R = g->micro_ps;
+    uint64_t max = 0; /* a local, which the stores into res cannot alias */
     *max_res = 0;
-    if (!(g->sync_ps > 0) || !(g->micro_ps >= 0))
+    if (!(P > 0) || !(R >= 0))
         return 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t m = micro_of(&ev[i]);
-        double x = ((double)ev[i].t - (double)m * g->micro_ps) / g->sync_ps;
-        if (!(fabs(x * g->sync_ps) < GRID_LIMIT) || !((double)m * g->micro_ps < GRID_LIMIT))
+        double x = ((double)ev[i].t - (double)m * R) / P;
+        if (!(fabs(x * P) < GRID_LIMIT) || !((double)m * R < GRID_LIMIT))
             return 0;
         int64_t nsync = llround(x);
         counts[i] = ev[i];
         counts[i].t = nsync;
-        res[i] = zigzag((uint64_t)ev[i].t - (uint64_t)grid_time(nsync, m, g->sync_ps, g->micro_ps));
-        if (res[i] > *max_res)
-            *max_res = res[i];
+        res[i] = zigzag((uint64_t)ev[i].t - (uint64_t)grid_time(nsync, m, P, R));
+        max = res[i] > max ? res[i] : max;
     }
+    *max_res = max;
     return 1;
 }
 
