@@ -1,8 +1,16 @@
-/* libqev: the QEV photon-event stream (see qev(5)).
+/* libqev: the QEV photon-event stream (see qev(5)), with vendor reading
+ * (tagread.h), merging (merge.h) and filtering (filter.h); qev(3) is the manual.
  *
- * The library never prints and never exits. Every call that can fail returns a
- * status (QEV_OK, or a negative qev_status) and keeps the detail, a message and a
- * byte offset, in the handle until it is closed.
+ * Errors, the same in all four headers: the library never prints and never
+ * exits. Every call that can fail returns a status, QEV_OK or a negative
+ * enum qev_status; reads return the events they give (>= 0), then QEV_END at a
+ * clean end, or an error below QEV_END. A handle (reader, writer, vendor
+ * reader, merger) keeps its first error, with a message and a byte offset:
+ * later calls return it again, *_status and *_error give it, and close
+ * returns it, until the handle is freed. An open returns its handle even when
+ * it fails, so the message can be read; NULL only without memory. Values
+ * (metadata, filters) keep nothing: each call returns its own status. A
+ * function named as a question returns 1 or 0.
  *
  * Threads: separate handles may be used in separate threads at the same time.
  * Each handle keeps all of its state, and what the library shares is constant
