@@ -59,6 +59,8 @@ int qev_grid_place(const qev_event *ev, size_t n, const struct qev_grid *g, qev_
 void qev_grid_restore(qev_event *ev, size_t n, const uint64_t *res, const struct qev_grid *g)
 {
     double P = g->sync_ps, R = g->micro_ps;
-    for (size_t i = 0; i < n; i++)
-        ev[i].t = (int64_t)((uint64_t)grid_time(ev[i].t, micro_of(&ev[i]), P, R) + unzigzag(res[i]));
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = (uint64_t)grid_time(ev[i].t, micro_of(&ev[i]), P, R) + unzigzag(res[i]);
+        ev[i].t = (int64_t)t;
+    }
 }
