@@ -49,14 +49,6 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *option_name(int opt)
-{
-    for (const struct option *o = longopts; o->name; o++)
-        if (o->val == opt)
-            return o->name;
-    return "?";
-}
-
 /* Every setup knows every option, so that one it does not take is named as such. */
 static void check_option_applies(int opt, const struct phys_opts *o)
 {
@@ -65,7 +57,8 @@ static void check_option_applies(int opt, const struct phys_opts *o)
     for (const int *k = o->setup->options; *k; k++)
         if (*k == opt)
             return;
-    cli_usage_error("--%s does not apply to the %s setup", option_name(opt), o->setup->name);
+    cli_usage_error("--%s does not apply to the %s setup", cli_option_name(longopts, opt),
+                    o->setup->name);
 }
 
 double qsim_probability(const char *what, const char *v) { return cli_real(what, v, NULL, 0, 1); }
