@@ -281,6 +281,20 @@ int64_t cli_time(const char *opt, const char *arg)
     return ps;
 }
 
+qev_filter *cli_filter(void)
+{
+    qev_filter *f = qev_filter_new();
+    if (!f)
+        cli_die(NULL, "out of memory");
+    return f;
+}
+
+void cli_filter_channels(qev_filter *f, const char *opt, const char *list)
+{
+    if (qev_filter_add_channels(f, list) != QEV_OK)
+        cli_usage_error("%s: '%s' is not a list like 1,3,5-8", opt, list);
+}
+
 uint64_t cli_count(const char *opt, const char *arg)
 {
     uint64_t n;

@@ -8,6 +8,7 @@
 
 #include "qev.h"
 #include "balance.h"
+#include "filter.h"
 
 
 enum cli_exit { CLI_OK = 0, CLI_DATA = 1, CLI_USAGE = 2, CLI_CHECK = 3 };
@@ -69,6 +70,11 @@ int64_t cli_time(const char *opt, const char *arg);
 uint64_t cli_count(const char *opt, const char *arg);
 double cli_real(const char *opt, const char *arg, const char *units, double min, double max);
 long cli_int(const char *opt, const char *arg, long min, long max);
+/* A filter that keeps every event (exits 1 without memory), and the channels
+ * of a list like 1,3,5-8 added to one: a usage error naming opt when the list
+ * is malformed. */
+qev_filter *cli_filter(void);
+void cli_filter_channels(qev_filter *f, const char *opt, const char *list);
 
 /* Opens an input; exits 1 with the reason when it is not a readable stream. */
 qev_reader *cli_reader(const char *path);

@@ -46,21 +46,12 @@ static void parse_pair(struct opts *o, const char *arg)
     o->pair_b = (uint16_t)b;
 }
 
-static qev_filter *new_filter(void)
-{
-    qev_filter *f = qev_filter_new();
-    if (!f)
-        cli_die(NULL, "out of memory");
-    return f;
-}
-
 /* The last -C wins, as each starts a new list. */
 static void set_channels(struct opts *o, const char *list)
 {
     qev_filter_free(o->channels);
-    o->channels = new_filter();
-    if (qev_filter_add_channels(o->channels, list) != QEV_OK)
-        cli_usage_error("--channels: '%s' is not a list like 1,3,5-8", list);
+    o->channels = cli_filter();
+    cli_filter_channels(o->channels, "--channels", list);
 }
 
 static int parse_accidentals(const char *s)
@@ -74,7 +65,7 @@ static int parse_accidentals(const char *s)
 void qcal_defaults(struct opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->channels = new_filter();
+    o->channels = cli_filter();
     o->ref = -1;
     o->channel = -1;
     o->range = 100000;

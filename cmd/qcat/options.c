@@ -107,8 +107,7 @@ static void select_option(struct qcat_opts *o, int c, const char *arg)
     case OPT_SHARD: parse_shard(o, arg); break;
     case OPT_OVERLAP: o->overlap = cli_time("--overlap", arg); break;
     case 'C':
-        if (qev_filter_add_channels(o->filter, arg) != QEV_OK)
-            cli_usage_error("--channel: '%s' is not a list like 1,3,5-8", arg);
+        cli_filter_channels(o->filter, "--channel", arg);
         break;
     case 'k':
         if (qev_filter_add_kinds(o->filter, arg) != QEV_OK)
@@ -145,9 +144,7 @@ void qcat_parse_args(int argc, char **argv, struct qcat_opts *o)
     memset(o, 0, sizeof *o);
     o->from = INT64_MIN;
     o->to = INT64_MAX;
-    o->filter = qev_filter_new();
-    if (!o->filter)
-        cli_die(NULL, "out of memory");
+    o->filter = cli_filter();
     while ((c = getopt_long(argc, argv, "bO:o:Hcl:mC:k:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': set_mode(o, SINK_QEV); break;

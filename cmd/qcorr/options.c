@@ -119,11 +119,8 @@ static void set_form(struct corr_opts *o, enum output_form f, int *set)
 
 static void set_channels(struct corr_opts *o, const char *list)
 {
-    qev_filter *f = qev_filter_new();
-    if (!f)
-        cli_die(NULL, "out of memory");
-    if (qev_filter_add_channels(f, list) != QEV_OK)
-        cli_usage_error("--channels: '%s' is not a list like 1,3,5-8", list);
+    qev_filter *f = cli_filter();
+    cli_filter_channels(f, "--channels", list);
     for (size_t ch = 0; ch < 65536; ch++)
         o->takes_part[ch] = (uint8_t)qev_filter_has_channel(f, (uint16_t)ch);
     qev_filter_free(f);

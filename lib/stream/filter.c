@@ -85,27 +85,28 @@ static int kind_bits(const char *list, uint8_t *bits)
     return QEV_OK;
 }
 
-/* A list is marked in a copy first, so that a malformed one changes nothing. */
+/* Marks a list in a copy of bits first, so that a malformed one changes
+ * nothing; from the first list on, only what is marked passes. */
+static int add_list(uint8_t *bits, size_t size, int *any, const char *list,
+                    int (*mark)(const char *list, uint8_t *bits))
+{
+    uint8_t copy[65536 / 8];
+    memcpy(copy, bits, size);
+    if (mark(list, copy) != QEV_OK)
+        return QEV_EINVAL;
+    memcpy(bits, copy, size);
+    *any = 0;
+    return QEV_OK;
+}
+
 int qev_filter_add_channels(qev_filter *f, const char *list)
 {
-    uint8_t bits[sizeof f->channels];
-    memcpy(bits, f->channels, sizeof bits);
-    if (channel_bits(list, bits) != QEV_OK)
-        return QEV_EINVAL;
-    memcpy(f->channels, bits, sizeof bits);
-    f->any_channel = 0;
-    return QEV_OK;
+    return add_list(f->channels, sizeof f->channels, &f->any_channel, list, channel_bits);
 }
 
 int qev_filter_add_kinds(qev_filter *f, const char *list)
 {
-    uint8_t bits[sizeof f->kinds];
-    memcpy(bits, f->kinds, sizeof bits);
-    if (kind_bits(list, bits) != QEV_OK)
-        return QEV_EINVAL;
-    memcpy(f->kinds, bits, sizeof bits);
-    f->any_kind = 0;
-    return QEV_OK;
+    return add_list(f->kinds, sizeof f->kinds, &f->any_kind, list, kind_bits);
 }
 
 static int in_window(const qev_filter *f, const qev_event *e)
