@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "delays.h"
 #include "qcal.h"
+#include "report.h"
 
 static const char help[] =
     "qcal delays: the delay of each channel against a reference, from the peak of\n"
@@ -126,22 +127,28 @@ static void calibration(const struct opts *o, const qcal_delay *res, size_t n, c
 
 static void json(const struct opts *o, const qcal_delay *res, size_t n)
 {
-    FILE *f = cli_output_stream(o->output, 0);
-    fprintf(f, "{\"reference\":%d,\"channels\":[", o->ref);
+    struct report_json j;
+    report_json_begin(&j, cli_output_stream(o->output, 0), 0);
+    report_json_object(&j, NULL);
+    report_json_put(&j, "reference", "%d", o->ref);
+    report_json_array(&j, "channels");
     for (size_t i = 0; i < n; i++) {
         const qcal_peak *p = &res[i].pk;
-        fprintf(f, "%s{\"channel\":%u,\"significant\":%s", i ? "," : "", res[i].ch,
-                res[i].significant ? "true" : "false");
-        json_num(f, "delay_ps", p->found ? p->delay : NAN, 1);
-        json_num(f, "sigma_ps", p->found ? p->sigma_delay : NAN, 1);
-        json_num(f, "snr", p->snr, 1);
-        json_num(f, "width_ps", p->found ? p->width : NAN, 1);
-        json_num(f, "counts", p->found ? p->counts : NAN, 1);
-        json_num(f, "background", p->found ? p->background : NAN, 1);
-        json_num(f, "coarse_delay_ps", p->coarse_delay, 1);
-        fprintf(f, ",\"replicas\":%d}", p->replicas);
+        report_json_object(&j, NULL);
+        report_json_put(&j, "channel", "%u", res[i].ch);
+        report_json_put(&j, "significant", "%s", res[i].significant ? "true" : "false");
+        report_json_put_number(&j, "delay_ps", p->found ? p->delay : NAN);
+        report_json_put_number(&j, "sigma_ps", p->found ? p->sigma_delay : NAN);
+        report_json_put_number(&j, "snr", p->snr);
+        report_json_put_number(&j, "width_ps", p->found ? p->width : NAN);
+        report_json_put_number(&j, "counts", p->found ? p->counts : NAN);
+        report_json_put_number(&j, "background", p->found ? p->background : NAN);
+        report_json_put_number(&j, "coarse_delay_ps", p->coarse_delay);
+        report_json_put(&j, "replicas", "%d", p->replicas);
+        report_json_end(&j);
     }
-    fputs("]}\n", f);
+    report_json_end(&j);
+    report_json_end(&j);
 }
 
 static void measure(const struct opts *o, const char *path)

@@ -20,25 +20,24 @@ static void format_value(char *buf, size_t cap, double v, const char *unit, int 
         snprintf(buf, cap, sign ? "%+.6g%s%s" : "%.6g%s%s", v, *unit ? " " : "", unit);
 }
 
-static void json_text(FILE *f, const char *name, const char *text)
+static void json_change(struct report_json *j, const qev_calib_change *c, const char *what)
 {
-    fprintf(f, ",\"%s\":", name);
-    text ? report_json_string(f, text) : (void)fputs("null", f);
+    report_json_object(j, NULL);
+    report_json_put_string(j, "key", c->key);
+    report_json_put_string(j, "status", what);
+    report_json_put_string(j, "old", c->old_text);
+    report_json_put_string(j, "new", c->new_text);
+    report_json_put_number(j, "change", c->change);
+    report_json_put_number(j, "change_per_day", c->per_day);
+    report_json_put_number(j, "sigmas", c->sigmas);
+    report_json_end(j);
 }
 
-static void print_change(FILE *f, const qev_calib_change *c, int json, int *first)
+static void print_change(FILE *f, const qev_calib_change *c, struct report_json *json)
 {
     const char *what = !c->old_text ? "added" : !c->new_text ? "removed" : "changed";
     if (json) {
-        fprintf(f, "%s{\"key\":", *first ? "" : ",");
-        report_json_string(f, c->key);
-        fprintf(f, ",\"status\":\"%s\"", what);
-        json_text(f, "old", c->old_text);
-        json_text(f, "new", c->new_text);
-        json_num(f, "change", c->change, 1);
-        json_num(f, "change_per_day", c->per_day, 1);
-        json_num(f, "sigmas", c->sigmas, 1);
-        fputc('}', f);
+        json_change(json, c, what);
     } else if (c->numeric) {
         char change[48], per_day[48], sigmas[32], unit[16];
         snprintf(unit, sizeof unit, "%s/d", qev_calib_unit_name(c->dim));
@@ -50,14 +49,13 @@ static void print_change(FILE *f, const qev_calib_change *c, int json, int *firs
         fprintf(f, "%-32s %s: %s -> %s\n", c->key, what, c->old_text ? c->old_text : "-",
                 c->new_text ? c->new_text : "-");
     }
-    *first = 0;
 }
 
 struct diff {
     const struct opts *o;
     FILE *f;
     const qev_calib *a, *b;
-    int first;
+    struct report_json json;
     qev_calib_change worst; /* the largest move beyond --max-sigma; key NULL for none */
 };
 
@@ -68,7 +66,7 @@ static void diff_one(struct diff *d, const char *key)
     int same_text = c.old_text && c.new_text && strcmp(c.old_text, c.new_text) == 0;
     if (qev_calib_bookkeeping(key) || same_text)
         return;
-    print_change(d->f, &c, d->o->json, &d->first);
+    print_change(d->f, &c, d->o->json ? &d->json : NULL);
     if (d->o->max_sigma >= 0 && isfinite(c.sigmas) && c.sigmas > d->o->max_sigma &&
         (!d->worst.key || c.sigmas > d->worst.sigmas))
         d->worst = c;
@@ -79,18 +77,23 @@ static void run(const struct opts *o, char **paths, int n)
     if (n != 2)
         cli_usage_error("qcal diff needs two calibration files, OLD and NEW");
     qev_calib *a = load_calibration(paths[0]), *b = load_calibration(paths[1]);
-    struct diff d = {o, cli_output_stream(o->output, 0), a, b, 1, {0}};
-    if (o->json)
-        fputs("{\"changes\":[", d.f);
-    else
+    struct diff d = {o, cli_output_stream(o->output, 0), a, b, {0}, {0}};
+    if (o->json) {
+        report_json_begin(&d.json, d.f, 0);
+        report_json_object(&d.json, NULL);
+        report_json_array(&d.json, "changes");
+    } else {
         fprintf(d.f, "%-32s %18s %20s %8s\n", "parameter", "change", "per day", "sigma");
+    }
     for (size_t i = 0; i < qev_calib_count(a); i++)
         diff_one(&d, qev_calib_key(a, i));
     for (size_t i = 0; i < qev_calib_count(b); i++)
         if (!qev_calib_get(a, qev_calib_key(b, i)))
             diff_one(&d, qev_calib_key(b, i));
-    if (o->json)
-        fputs("]}\n", d.f);
+    if (o->json) {
+        report_json_end(&d.json);
+        report_json_end(&d.json);
+    }
     int status = CLI_OK;
     if (d.worst.key) {
         cli_warn(NULL, "%s moved %.3g sigma, more than --max-sigma %g", d.worst.key,

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "qcal.h"
+#include "report.h"
 #include "qcal_drift.h"
 #include "qcal_peak.h"
 
@@ -76,32 +77,41 @@ static void calibration(const struct opts *o, const qcal_drift_point *p, size_t 
 static void json(const struct opts *o, const qcal_drift_point *p, size_t n,
                  const qcal_spline *fit)
 {
-    FILE *f = cli_output_stream(o->output, 0);
+    struct report_json j;
     qcal_line l = qcal_drift_line(p, n);
-    fprintf(f, "{\"reference\":%d,\"channel\":%d", o->ref, o->channel);
-    json_num(f, "offset_ps", l.offset, 1);
-    json_num(f, "sigma_offset_ps", l.sigma_offset, 1);
-    json_num(f, "drift_ppm", l.drift, 1);
-    json_num(f, "sigma_drift_ppm", l.sigma_drift, 1);
-    json_num(f, "residual_rms_ps", qcal_drift_residual_rms(p, n, fit), 1);
-    json_num(f, "chi2", fit->chi2, 1);
-    fprintf(f, ",\"ndf\":%zu,\"knots\":[", fit->ndf);
-    for (size_t j = 0; j < fit->k; j++) {
-        fprintf(f, "%s{\"time_ps\":%.0f", j ? "," : "", fit->knot[j]);
-        json_num(f, "delay_ps", fit->beta[j], 1);
-        json_num(f, "sigma_ps", qcal_spline_sigma(fit, fit->knot[j]), 1);
-        fputc('}', f);
+    report_json_begin(&j, cli_output_stream(o->output, 0), 0);
+    report_json_object(&j, NULL);
+    report_json_put(&j, "reference", "%d", o->ref);
+    report_json_put(&j, "channel", "%d", o->channel);
+    report_json_put_number(&j, "offset_ps", l.offset);
+    report_json_put_number(&j, "sigma_offset_ps", l.sigma_offset);
+    report_json_put_number(&j, "drift_ppm", l.drift);
+    report_json_put_number(&j, "sigma_drift_ppm", l.sigma_drift);
+    report_json_put_number(&j, "residual_rms_ps", qcal_drift_residual_rms(p, n, fit));
+    report_json_put_number(&j, "chi2", fit->chi2);
+    report_json_put(&j, "ndf", "%zu", fit->ndf);
+    report_json_array(&j, "knots");
+    for (size_t k = 0; k < fit->k; k++) {
+        report_json_object(&j, NULL);
+        report_json_put(&j, "time_ps", "%.0f", fit->knot[k]);
+        report_json_put_number(&j, "delay_ps", fit->beta[k]);
+        report_json_put_number(&j, "sigma_ps", qcal_spline_sigma(fit, fit->knot[k]));
+        report_json_end(&j);
     }
-    fputs("],\"windows\":[", f);
+    report_json_end(&j);
+    report_json_array(&j, "windows");
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "%s{\"start_ps\":%" PRId64 ",\"end_ps\":%" PRId64 ",\"used\":%s", i ? "," : "",
-                p[i].start, p[i].end, p[i].used ? "true" : "false");
-        json_num(f, "delay_ps", p[i].used ? p[i].delay : NAN, 1);
-        json_num(f, "sigma_ps", p[i].used ? p[i].sigma : NAN, 1);
-        json_num(f, "snr", p[i].snr, 1);
-        fputc('}', f);
+        report_json_object(&j, NULL);
+        report_json_put(&j, "start_ps", "%" PRId64, p[i].start);
+        report_json_put(&j, "end_ps", "%" PRId64, p[i].end);
+        report_json_put(&j, "used", "%s", p[i].used ? "true" : "false");
+        report_json_put_number(&j, "delay_ps", p[i].used ? p[i].delay : NAN);
+        report_json_put_number(&j, "sigma_ps", p[i].used ? p[i].sigma : NAN);
+        report_json_put_number(&j, "snr", p[i].snr);
+        report_json_end(&j);
     }
-    fputs("]}\n", f);
+    report_json_end(&j);
+    report_json_end(&j);
 }
 
 static qcal_drift *track(const struct opts *o, qev_reader *r)

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "efficiency.h"
 #include "qcal.h"
+#include "report.h"
 
 static const char help[] =
     "qcal efficiency: Klyshko efficiencies of both arms of a pair source.\n"
@@ -90,17 +91,21 @@ static void measure_stream(const struct opts *o, const char *path, const struct 
 
 static void json(const struct opts *o, const struct measured *m, int dark)
 {
-    FILE *f = cli_output_stream(o->output, 0);
-    fprintf(f, "{\"a\":%u,\"b\":%u,\"window_ps\":%" PRId64 ",\"dark_subtracted\":%s",
-            o->pair_a, o->pair_b, m->p.window, dark ? "true" : "false");
-    json_num(f, "delay_ps", m->p.delay, 1);
-    json_num(f, "coincidences", m->r.st.coincidences, 1);
-    json_num(f, "accidentals", m->r.st.accidentals, 1);
-    json_num(f, "eta_a", m->r.arm[0].eta, 1);
-    json_num(f, "sigma_eta_a", m->r.arm[0].sigma, 1);
-    json_num(f, "eta_b", m->r.arm[1].eta, 1);
-    json_num(f, "sigma_eta_b", m->r.arm[1].sigma, 1);
-    fputs("}\n", f);
+    struct report_json j;
+    report_json_begin(&j, cli_output_stream(o->output, 0), 0);
+    report_json_object(&j, NULL);
+    report_json_put(&j, "a", "%u", o->pair_a);
+    report_json_put(&j, "b", "%u", o->pair_b);
+    report_json_put(&j, "window_ps", "%" PRId64, m->p.window);
+    report_json_put(&j, "dark_subtracted", "%s", dark ? "true" : "false");
+    report_json_put_number(&j, "delay_ps", m->p.delay);
+    report_json_put_number(&j, "coincidences", m->r.st.coincidences);
+    report_json_put_number(&j, "accidentals", m->r.st.accidentals);
+    report_json_put_number(&j, "eta_a", m->r.arm[0].eta);
+    report_json_put_number(&j, "sigma_eta_a", m->r.arm[0].sigma);
+    report_json_put_number(&j, "eta_b", m->r.arm[1].eta);
+    report_json_put_number(&j, "sigma_eta_b", m->r.arm[1].sigma);
+    report_json_end(&j);
 }
 
 static void calibration(const struct opts *o, const struct measured *m, const char *source,

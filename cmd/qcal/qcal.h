@@ -56,7 +56,6 @@ int64_t stream_resolution(const qev_reader *r);
 _Noreturn void die_disorder(const qev_reader *r, uint64_t at);
 /* Whether -C takes channel ch (any channel without -C). */
 int wanted_channel(const struct opts *o, uint16_t ch);
-void json_num(FILE *f, const char *name, double v, int comma);
 struct qcal_counts *count_stream(const char *path, int64_t duration);
 
 /* darkinput.c: the dark counts efficiency and flat subtract (--dark) */

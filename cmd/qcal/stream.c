@@ -1,12 +1,11 @@
-/* What the measurements share: the stream's quantum, its order, its counts,
- * and JSON numbers. */
+/* What the measurements share: the stream's quantum, its order and its
+ * counts. */
 #include <inttypes.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "counts.h"
 #include "qcal.h"
-#include "report.h"
 
 int64_t stream_resolution(const qev_reader *r)
 {
@@ -23,12 +22,6 @@ _Noreturn void die_disorder(const qev_reader *r, uint64_t at)
 int wanted_channel(const struct opts *o, uint16_t ch)
 {
     return qev_filter_has_channel(o->channels, ch);
-}
-
-void json_num(FILE *f, const char *name, double v, int comma)
-{
-    fprintf(f, "%s\"%s\":", comma ? "," : "", name);
-    report_json_number(f, v);
 }
 
 /* The photons of a stream; its duration is duration (ps) when positive. */
