@@ -175,12 +175,6 @@ enum qev_read_counter {
 };
 /* The counter's value; 0 for one this library does not know. */
 QEV_API uint64_t qev_reader_count(const qev_reader *r, enum qev_read_counter counter);
-/* The same counters as a struct, until its last callers move to
- * qev_reader_count. */
-typedef struct qev_read_stats {
-    uint64_t segments, trailers, blocks, events, bytes, blocks_skipped, events_skipped;
-} qev_read_stats;
-QEV_API qev_read_stats qev_reader_stats(const qev_reader *r);
 /* The size of the input when it is a regular file, else 0 (for progress). */
 QEV_API uint64_t qev_reader_size(const qev_reader *r);
 /* Restricts reading to blocks that may hold events with from <= t < to. On a

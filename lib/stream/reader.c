@@ -417,8 +417,7 @@ static int build_plan(qev_reader *r)
     size_t cap = 0;
     while (end > 0) {
         if (r->nplan == cap) {
-            cap = cap ? 2 * cap : 8;
-            struct planned_segment *p = realloc(r->plan, cap * sizeof *p);
+            struct planned_segment *p = qev_grow(r->plan, &cap, r->nplan + 1, sizeof *p, 8);
             if (!p)
                 return -1;
             r->plan = p;
@@ -572,13 +571,6 @@ const char *qev_reader_name(const qev_reader *r) { return r->name ? r->name : "-
 uint64_t qev_reader_offset(const qev_reader *r) { return r->err.status ? r->err.offset : offset_now(r); }
 const qev_meta *qev_reader_meta(const qev_reader *r) { return r->meta; }
 const qev_meta *qev_reader_closing_meta(const qev_reader *r) { return r->closing; }
-qev_read_stats qev_reader_stats(const qev_reader *r)
-{
-    return (qev_read_stats){r->stats.segments, r->stats.trailers, r->stats.blocks,
-                            r->stats.events, r->stats.bytes, r->stats.blocks_skipped,
-                            r->stats.events_skipped};
-}
-
 uint64_t qev_reader_count(const qev_reader *r, enum qev_read_counter counter)
 {
     switch (counter) {
