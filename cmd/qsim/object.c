@@ -17,8 +17,7 @@ static void object_from_file(struct phys_opts *o)
     if (rc != QEV_OK || qev_sim_transmissions(&im, why, sizeof why) != QEV_OK)
         cli_die(o->object, "%s", why);
     if (!o->has_size) {
-        if (im.width > 65535 || im.height > 65535 ||
-            im.width * im.height > (o->c.setup == QEV_SIM_GHOST ? QEV_SIM_MAX_PIXELS : 4096u * 4096u))
+        if (!qev_sim_object_fits(o->c.setup, im.width, im.height))
             cli_die(o->object, "a %zux%zu object is too large; give --size", im.width, im.height);
         o->c.width = (uint32_t)im.width;
         o->c.height = (uint32_t)im.height;
@@ -31,14 +30,6 @@ static void object_from_file(struct phys_opts *o)
     qev_image_free(&im);
 }
 
-static int all_dark(const float *px, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (px[i] > 0)
-            return 0;
-    return 1;
-}
-
 void qsim_load_object(struct phys_opts *o)
 {
     size_t n = (size_t)o->c.width * o->c.height;
@@ -47,7 +38,7 @@ void qsim_load_object(struct phys_opts *o)
         cli_die(NULL, "out of memory");
     if (qev_phantom_known(o->object)) {
         qev_phantom(o->object, o->c.width, o->c.height, o->object_pixels);
-        if (all_dark(o->object_pixels, n))
+        if (qev_sim_object_dark(o->object_pixels, n))
             cli_usage_error("--object: %s has no lit pixel at %ux%u; give a larger --size or "
                             "another object", o->object, o->c.width, o->c.height);
     } else if (strchr(o->object, '/') || strchr(o->object, '.')) {

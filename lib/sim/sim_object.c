@@ -18,6 +18,20 @@ int qev_sim_transmissions(qev_image *im, char *why, size_t cap)
     return QEV_OK;
 }
 
+int qev_sim_object_fits(enum qev_sim_setup setup, size_t width, size_t height)
+{
+    size_t most = setup == QEV_SIM_GHOST ? QEV_SIM_MAX_PIXELS : (size_t)4096 * 4096;
+    return width <= 65535 && height <= 65535 && width * height <= most;
+}
+
+int qev_sim_object_dark(const float *px, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (px[i] > 0)
+            return 0;
+    return 1;
+}
+
 void qev_sim_resample(const qev_image *im, uint32_t width, uint32_t height, float *out)
 {
     for (uint32_t y = 0; y < height; y++)

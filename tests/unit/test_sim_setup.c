@@ -163,6 +163,21 @@ static void test_resample(void)
     qev_image_free(&im);
 }
 
+static void test_object_limits(void)
+{
+    tap_ok(qev_sim_object_fits(QEV_SIM_GHOST, 2048, 2048) &&
+               !qev_sim_object_fits(QEV_SIM_GHOST, 2048, 2049),
+           "ghost imaging: an array of up to 2^22 pixels");
+    tap_ok(qev_sim_object_fits(QEV_SIM_SPI, 4096, 4096) &&
+               !qev_sim_object_fits(QEV_SIM_SPI, 4096, 4097),
+           "single-pixel imaging: up to 4096 x 4096 pixels");
+    tap_ok(qev_sim_object_fits(QEV_SIM_SPI, 65535, 1) && !qev_sim_object_fits(QEV_SIM_SPI, 65536, 1),
+           "sides of up to 65535 pixels");
+    const float lit[3] = {0, 0, 0.01f}, dark[3] = {0, 0, 0};
+    tap_ok(!qev_sim_object_dark(lit, 3) && qev_sim_object_dark(dark, 3),
+           "one pixel that transmits makes an object lit");
+}
+
 static void test_g2_formula(void)
 {
     tap_ok(strcmp(qev_sim_g2_formula(QEV_SIM_THERMAL), "1 + exp(-rate |tau|)") == 0 &&
@@ -183,6 +198,7 @@ int main(void)
     test_spi_duration();
     test_transmissions();
     test_resample();
+    test_object_limits();
     test_g2_formula();
     return tap_done();
 }
