@@ -138,6 +138,15 @@ void corr_report_stats_text(FILE *f, const qev_partial *p)
     }
 }
 
+/* A value and its uncertainty, as the members key and sigma_key. */
+static void put_measured(struct report_json *j, const char *key, double v, double sigma)
+{
+    char sigma_key[64];
+    snprintf(sigma_key, sizeof sigma_key, "sigma_%s", key);
+    report_json_put_number(j, key, v);
+    report_json_put_number(j, sigma_key, sigma);
+}
+
 static void json_pair_stats(struct report_json *j, const qev_pair_stats *s, int64_t delay)
 {
     report_json_object(j, NULL);
@@ -145,24 +154,16 @@ static void json_pair_stats(struct report_json *j, const qev_pair_stats *s, int6
     report_json_put(j, "b", "%" PRId64, s->b);
     report_json_put(j, "delay_ps", "%" PRId64, delay);
     report_json_put_number(j, "duration_s", s->duration_s);
-    report_json_put_number(j, "rate_a_hz", s->rate_a);
-    report_json_put_number(j, "sigma_rate_a_hz", s->sigma_rate_a);
-    report_json_put_number(j, "rate_b_hz", s->rate_b);
-    report_json_put_number(j, "sigma_rate_b_hz", s->sigma_rate_b);
+    put_measured(j, "rate_a_hz", s->rate_a, s->sigma_rate_a);
+    put_measured(j, "rate_b_hz", s->rate_b, s->sigma_rate_b);
     report_json_put_number(j, "coincidences", s->coincidences);
     report_json_put_number(j, "coincidence_rate_hz", s->coincidence_rate);
-    report_json_put_number(j, "accidentals_singles", s->acc_singles);
-    report_json_put_number(j, "sigma_accidentals_singles", s->sigma_acc[0]);
-    report_json_put_number(j, "accidentals_offpeak", s->acc_offpeak);
-    report_json_put_number(j, "sigma_accidentals_offpeak", s->sigma_acc[1]);
-    report_json_put_number(j, "accidentals_delayed", s->acc_delayed);
-    report_json_put_number(j, "sigma_accidentals_delayed", s->sigma_acc[2]);
-    report_json_put_number(j, "car", s->car);
-    report_json_put_number(j, "sigma_car", s->sigma_car);
-    report_json_put_number(j, "heralding_eta_b", s->eta_b);
-    report_json_put_number(j, "sigma_heralding_eta_b", s->sigma_eta_b);
-    report_json_put_number(j, "heralding_eta_a", s->eta_a);
-    report_json_put_number(j, "sigma_heralding_eta_a", s->sigma_eta_a);
+    put_measured(j, "accidentals_singles", s->acc_singles, s->sigma_acc[0]);
+    put_measured(j, "accidentals_offpeak", s->acc_offpeak, s->sigma_acc[1]);
+    put_measured(j, "accidentals_delayed", s->acc_delayed, s->sigma_acc[2]);
+    put_measured(j, "car", s->car, s->sigma_car);
+    put_measured(j, "heralding_eta_b", s->eta_b, s->sigma_eta_b);
+    put_measured(j, "heralding_eta_a", s->eta_a, s->sigma_eta_a);
     report_json_end(j);
 }
 
@@ -196,10 +197,29 @@ static double v_car(const qev_pair_stats *s) { return s->car; }
 static double v_eta_b(const qev_pair_stats *s) { return s->eta_b; }
 static double v_eta_a(const qev_pair_stats *s) { return s->eta_a; }
 
-static void prom_family(FILE *f, const qev_partial *p, const char *source, const char *name,
-                        const char *type, const char *help, stat_value value)
+/* A family of samples, one per pair. */
+struct stats_metric {
+    const char *name, *type, *help;
+    stat_value value;
+};
+
+static const struct stats_metric stats_metrics[] = {
+    {"qpipe_herald_rate_hertz", "gauge", "Singles rate of the herald.", v_rate_a},
+    {"qpipe_signal_rate_hertz", "gauge", "Singles rate of the signal.", v_rate_b},
+    {"qpipe_coincidences_total", "counter", "Pairs within the coincidence window.", v_coinc},
+    {"qpipe_coincidence_rate_hertz", "gauge", "Coincidences per second.", v_coinc_rate},
+    {"qpipe_accidentals", "gauge", "Expected accidental coincidences in the window.", v_acc},
+    {"qpipe_car_ratio", "gauge", "Coincidences-to-accidentals ratio (C - A)/A.", v_car},
+    {"qpipe_heralding_efficiency_ratio", "gauge",
+     "Klyshko efficiency of the signal arm, heralded by A.", v_eta_b},
+    {"qpipe_heralding_efficiency_reverse_ratio", "gauge",
+     "Klyshko efficiency of the herald arm, heralded by B.", v_eta_a},
+};
+
+static void prom_family(FILE *f, const qev_partial *p, const char *source,
+                        const struct stats_metric *m)
 {
-    report_prom_family(f, name, type, help);
+    report_prom_family(f, m->name, m->type, m->help);
     for (size_t i = 0; i < qev_stats_pairs(p); i++) {
         qev_pair_stats s;
         qev_stats_compute(p, i, &s);
@@ -208,28 +228,14 @@ static void prom_family(FILE *f, const qev_partial *p, const char *source, const
         snprintf(signal, sizeof signal, "%" PRId64, s.b);
         const struct prom_label labels[] = {{"source", source}, {"herald", herald},
                                             {"signal", signal}};
-        report_prom_sample(f, name, labels, 3, value(&s));
+        report_prom_sample(f, m->name, labels, 3, m->value(&s));
     }
 }
 
 void corr_report_stats_prom(FILE *f, const qev_partial *p, const char *source)
 {
-    prom_family(f, p, source, "qpipe_herald_rate_hertz", "gauge", "Singles rate of the herald.",
-                v_rate_a);
-    prom_family(f, p, source, "qpipe_signal_rate_hertz", "gauge", "Singles rate of the signal.",
-                v_rate_b);
-    prom_family(f, p, source, "qpipe_coincidences_total", "counter",
-                "Pairs within the coincidence window.", v_coinc);
-    prom_family(f, p, source, "qpipe_coincidence_rate_hertz", "gauge",
-                "Coincidences per second.", v_coinc_rate);
-    prom_family(f, p, source, "qpipe_accidentals", "gauge",
-                "Expected accidental coincidences in the window.", v_acc);
-    prom_family(f, p, source, "qpipe_car_ratio", "gauge",
-                "Coincidences-to-accidentals ratio (C - A)/A.", v_car);
-    prom_family(f, p, source, "qpipe_heralding_efficiency_ratio", "gauge",
-                "Klyshko efficiency of the signal arm, heralded by A.", v_eta_b);
-    prom_family(f, p, source, "qpipe_heralding_efficiency_reverse_ratio", "gauge",
-                "Klyshko efficiency of the herald arm, heralded by B.", v_eta_a);
+    for (size_t m = 0; m < sizeof stats_metrics / sizeof *stats_metrics; m++)
+        prom_family(f, p, source, &stats_metrics[m]);
 }
 
 void corr_report_stats_tsv_header(FILE *f)

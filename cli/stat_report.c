@@ -250,45 +250,49 @@ static double v_segments(const struct stat_result *r) { return (double)r->rs.seg
 static double v_blocks(const struct stat_result *r) { return (double)r->rs.blocks; }
 static double v_ok(const struct stat_result *r) { return r->ok; }
 
-static void prom_channel_family(FILE *f, const struct stat_result *r, size_t n, const char *name,
-                                const char *type, const char *help, channel_value value)
-{
-    report_prom_family(f, name, type, help);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < r[i].nrows; k++)
-            prom_sample(f, name, r[i].source, r[i].rows[k].channel, value(&r[i], &r[i].rows[k].s));
-}
+/* A family of samples: one per channel of each input, or one per input. */
+struct stat_metric {
+    const char *name, *type, *help;
+    channel_value per_channel;
+    stream_value per_stream;
+    int counted_by_reader; /* not for results merged from shards: no file was read */
+};
 
-static void prom_stream_family(FILE *f, const struct stat_result *r, size_t n, const char *name,
-                               const char *type, const char *help, stream_value value)
+static const struct stat_metric stat_metrics[] = {
+    {"qpipe_events_total", "counter", "Events in the stream.", v_events, NULL, 0},
+    {"qpipe_event_rate_hertz", "gauge", "Mean event rate over the stream's time range.", v_rate,
+     NULL, 0},
+    {"qpipe_min_interval_seconds", "gauge", "Smallest interval between two events of a channel.",
+     v_min_interval, NULL, 0},
+    {"qpipe_duration_seconds", "gauge", "Time range of the stream's events.", NULL, v_duration,
+     0},
+    {"qpipe_gaps_total", "counter", "Intervals longer than the gap threshold.", NULL, v_gaps, 0},
+    {"qpipe_longest_gap_seconds", "gauge", "Longest interval longer than the gap threshold.",
+     NULL, v_longest_gap, 0},
+    {"qpipe_backwards_total", "counter", "Events earlier than the event before them.", NULL,
+     v_backwards, 0},
+    {"qpipe_segments_total", "counter", "Segments read.", NULL, v_segments, 1},
+    {"qpipe_blocks_total", "counter", "Blocks read with verified checksums.", NULL, v_blocks, 1},
+    {"qpipe_stream_ok", "gauge", "1 when the stream was read whole and without error.", NULL,
+     v_ok, 0},
+};
+
+static void prom_family(FILE *f, const struct stat_result *r, size_t n,
+                        const struct stat_metric *m)
 {
-    report_prom_family(f, name, type, help);
-    for (size_t i = 0; i < n; i++)
-        prom_sample(f, name, r[i].source, -1, value(&r[i]));
+    report_prom_family(f, m->name, m->type, m->help);
+    for (size_t i = 0; i < n; i++) {
+        if (m->per_stream)
+            prom_sample(f, m->name, r[i].source, -1, m->per_stream(&r[i]));
+        for (size_t k = 0; m->per_channel && k < r[i].nrows; k++)
+            prom_sample(f, m->name, r[i].source, r[i].rows[k].channel,
+                        m->per_channel(&r[i], &r[i].rows[k].s));
+    }
 }
 
 void report_stats_prom(FILE *f, const struct stat_result *r, size_t n)
 {
-    prom_channel_family(f, r, n, "qpipe_events_total", "counter", "Events in the stream.",
-                        v_events);
-    prom_channel_family(f, r, n, "qpipe_event_rate_hertz", "gauge",
-                        "Mean event rate over the stream's time range.", v_rate);
-    prom_channel_family(f, r, n, "qpipe_min_interval_seconds", "gauge",
-                        "Smallest interval between two events of a channel.", v_min_interval);
-    prom_stream_family(f, r, n, "qpipe_duration_seconds", "gauge",
-                       "Time range of the stream's events.", v_duration);
-    prom_stream_family(f, r, n, "qpipe_gaps_total", "counter",
-                       "Intervals longer than the gap threshold.", v_gaps);
-    prom_stream_family(f, r, n, "qpipe_longest_gap_seconds", "gauge",
-                       "Longest interval longer than the gap threshold.", v_longest_gap);
-    prom_stream_family(f, r, n, "qpipe_backwards_total", "counter",
-                       "Events earlier than the event before them.", v_backwards);
-    if (n && !r[0].merged) {
-        prom_stream_family(f, r, n, "qpipe_segments_total", "counter", "Segments read.",
-                           v_segments);
-        prom_stream_family(f, r, n, "qpipe_blocks_total", "counter",
-                           "Blocks read with verified checksums.", v_blocks);
-    }
-    prom_stream_family(f, r, n, "qpipe_stream_ok", "gauge",
-                       "1 when the stream was read whole and without error.", v_ok);
+    for (size_t m = 0; m < sizeof stat_metrics / sizeof *stat_metrics; m++)
+        if (!stat_metrics[m].counted_by_reader || (n && !r[0].merged))
+            prom_family(f, r, n, &stat_metrics[m]);
 }
