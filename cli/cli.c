@@ -3,6 +3,7 @@
 #include "atomic_file.h"
 #include "partial.h"
 #include "units.h"
+#include "utc_time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -272,12 +273,19 @@ void cli_progress_end(void)
 
 /* ---- numbers ---- */
 
+/* The usage error of an option whose value the library could not parse. */
+static void need_parsed(int rc, const char *opt, const char *arg, const char *why)
+{
+    if (rc != QEV_OK)
+        cli_usage_error("%s: '%s': %s", opt, arg, why);
+}
+
 int64_t cli_time(const char *opt, const char *arg)
 {
     int64_t ps;
-    const char *why;
-    if (qev_parse_time_ps(arg, &ps, &why) != QEV_OK)
-        cli_usage_error("%s: '%s': %s", opt, arg, why);
+    const char *why = NULL;
+    int rc = qev_parse_time_ps(arg, &ps, &why);
+    need_parsed(rc, opt, arg, why);
     return ps;
 }
 
@@ -298,18 +306,18 @@ void cli_filter_channels(qev_filter *f, const char *opt, const char *list)
 uint64_t cli_count(const char *opt, const char *arg)
 {
     uint64_t n;
-    const char *why;
-    if (qev_parse_count(arg, &n, &why) != QEV_OK)
-        cli_usage_error("%s: '%s': %s", opt, arg, why);
+    const char *why = NULL;
+    int rc = qev_parse_count(arg, &n, &why);
+    need_parsed(rc, opt, arg, why);
     return n;
 }
 
 double cli_real(const char *opt, const char *arg, const char *units, double min, double max)
 {
     double v;
-    const char *why;
-    if (qev_parse_real(arg, units, &v, &why) != QEV_OK)
-        cli_usage_error("%s: '%s': %s", opt, arg, why);
+    const char *why = NULL;
+    int rc = qev_parse_real(arg, units, &v, &why);
+    need_parsed(rc, opt, arg, why);
     if (!(v >= min && v <= max))
         cli_usage_error("%s: '%s' is out of range (%g to %g)", opt, arg, min, max);
     return v;
@@ -412,15 +420,7 @@ const char *cli_output_temp_path(void) { return out_temp ? out_temp : out_final;
 
 void cli_set_provenance(int on) { provenance_on = on; }
 
-/* The UTC time of the run, or SOURCE_DATE_EPOCH's for reproducible output. */
-static void utc_now(char *buf, size_t cap)
-{
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+void cli_utc_now(char *buf, size_t cap) { qev_utc_time("%Y-%m-%dT%H:%M:%SZ", buf, cap); }
 
 /* Appends an argument, quoted for a POSIX shell when it needs quoting. */
 static size_t append_arg(char *buf, size_t used, size_t cap, const char *arg)
@@ -454,7 +454,7 @@ void cli_add_provenance(qev_meta *m)
     if (!provenance_on)
         return;
     char line[4096], when[32];
-    utc_now(when, sizeof when);
+    cli_utc_now(when, sizeof when);
     int n = snprintf(line, sizeof line, "%s\t%s\t%s\t", tool_name, QPIPE_VERSION, when);
     size_t used = 0;
     char *cmd = line + n;

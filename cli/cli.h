@@ -91,6 +91,9 @@ const char *cli_output_temp_path(void);
 void cli_set_provenance(int on);
 /* Adds this tool's provenance line to m. */
 void cli_add_provenance(qev_meta *m);
+/* The run's time in UTC as provenance shows it, 2026-01-31T12:00:00Z
+ * (SOURCE_DATE_EPOCH's time for reproducible output). */
+void cli_utc_now(char *buf, size_t cap);
 /* Reads partial results ("-" is stdin) and merges them; exits 1 with the file
  * and the reason when one is unreadable or does not fit the others. */
 struct qev_partial *cli_merge_partials(char **paths, int n);

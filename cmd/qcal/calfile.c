@@ -4,20 +4,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "qcal.h"
-
-/* The UTC time of the run (SOURCE_DATE_EPOCH's for reproducible output). */
-static void utc_now(char *buf, size_t cap)
-{
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 void check_calib(const qev_calib *c, int rc)
 {
@@ -39,7 +28,7 @@ qev_calib *new_calibration(void)
     for (size_t i = 0; i < qev_meta_provenance_count(m); i++)
         check_calib(c, qev_calib_add_provenance(c, qev_meta_provenance(m, i)));
     qev_meta_free(m);
-    utc_now(now, sizeof now);
+    cli_utc_now(now, sizeof now);
     check_calib(c, qev_calib_set(c, "created", now));
     return c;
 }
@@ -47,7 +36,7 @@ qev_calib *new_calibration(void)
 void section_start(qev_calib *c, const char *section, const char *comment, const char *source)
 {
     char key[96], now[32];
-    utc_now(now, sizeof now);
+    cli_utc_now(now, sizeof now);
     check_calib(c, qev_calib_comment(c, comment));
     snprintf(key, sizeof key, "%s.measured", section);
     check_calib(c, qev_calib_set(c, key, now));

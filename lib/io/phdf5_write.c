@@ -11,6 +11,7 @@
  * phconvert's validator compares with the specification's descriptions. */
 #include "phdf5.h"
 #include "qev.h" /* QPIPE_VERSION */
+#include "utc_time.h"
 
 #include <hdf5.h>
 #include <inttypes.h>
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define PH5_ROWS 65536u
 #define PH5_DEFLATE 6
@@ -454,20 +454,10 @@ static void write_setup(phdf5_writer *w, size_t channels)
     close_id(s, H5Gclose);
 }
 
-/* UTC, or SOURCE_DATE_EPOCH's time for reproducible files. */
-static void creation_time(char *buf, size_t cap)
-{
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void write_identity(phdf5_writer *w)
 {
     char when[32];
-    creation_time(when, sizeof when);
+    qev_utc_time("%Y-%m-%d %H:%M:%S", when, sizeof when);
     hid_t id = group(w, w->file, "identity", "Information about the Photon-HDF5 data file.");
     put_string(w, id, "format_name", "Photon-HDF5", "Name of the file format.");
     put_string(w, id, "format_version", "0.5", "Version for the Photon-HDF5 format.");
