@@ -1,5 +1,6 @@
 /* The calibration file: entries in file order with a hash index by key. */
 #include "calib.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -123,12 +124,10 @@ static int append(qev_calib *c, const char *key, const char *value)
     if (c->n == QEV_CALIB_MAX_ENTRIES)
         return fail(c, QEV_EFORMAT, "more than %u entries", QEV_CALIB_MAX_ENTRIES);
     if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        struct entry *e = realloc(c->e, cap * sizeof *e);
+        struct entry *e = qev_grow(c->e, &c->cap, c->n + 1, sizeof *e, 64);
         if (!e)
             return fail(c, QEV_ENOMEM, "out of memory");
         c->e = e;
-        c->cap = cap;
     }
     struct entry *e = &c->e[c->n];
     *e = (struct entry){strdup(key), strdup(value), c->pending_comment, 0};
@@ -528,8 +527,7 @@ static int later_sections(const qev_calib *later, char ***out, size_t *n)
         if (!*s || has_section(names, *n, s))
             continue;
         if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **p = realloc(names, cap * sizeof *p);
+            char **p = qev_grow(names, &cap, *n + 1, sizeof *p, 16);
             if (!p)
                 return QEV_ENOMEM;
             names = p;

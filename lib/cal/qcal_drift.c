@@ -3,6 +3,7 @@
  * passed it. */
 #include "qcal_drift.h"
 #include "corr.h"
+#include "internal.h"
 #include "qcal_peak.h"
 #include "qcal_shift.h"
 
@@ -121,12 +122,10 @@ static int set_prediction(qcal_shift *eng, uint16_t ch, double a, double b, int6
 static int open_window(qcal_drift *d)
 {
     if (d->nopen == d->capopen) {
-        size_t cap = d->capopen ? 2 * d->capopen : 4;
-        struct window *w = realloc(d->open, cap * sizeof *w);
+        struct window *w = qev_grow(d->open, &d->capopen, d->nopen + 1, sizeof *w, 4);
         if (!w)
             return QEV_ENOMEM;
         d->open = w;
-        d->capopen = cap;
     }
     double a, b;
     predict(d, &a, &b);

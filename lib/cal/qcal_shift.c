@@ -6,6 +6,7 @@
  * channels suffices and the heap is the exception. When lane 0 alone has
  * events ready, they are handed out from it without a copy. */
 #include "qcal_shift.h"
+#include "internal.h"
 #include "reorder.h"
 
 #include <math.h>
@@ -291,16 +292,10 @@ int qcal_shift_rename(qcal_shift *s, uint16_t ch, uint16_t to)
 
 static int grow(qev_event **buf, size_t *cap, size_t need)
 {
-    if (need <= *cap)
-        return QEV_OK;
-    size_t c = *cap ? *cap : 4096;
-    while (c < need)
-        c *= 2;
-    qev_event *p = realloc(*buf, c * sizeof *p);
+    qev_event *p = qev_grow(*buf, cap, need, sizeof *p, 4096);
     if (!p)
         return QEV_ENOMEM;
     *buf = p;
-    *cap = c;
     return QEV_OK;
 }
 

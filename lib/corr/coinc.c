@@ -1,5 +1,6 @@
 /* Coincidence groups over delay-corrected events (see coinc.h for the rule). */
 #include "coinc.h"
+#include "internal.h"
 #include "reorder.h"
 
 #include <stdlib.h>
@@ -189,16 +190,10 @@ static int pending_room(qev_coinc *c, size_t need)
         c->len -= c->head;
         c->head = 0;
     }
-    if (c->len + need <= c->cap)
-        return QEV_OK;
-    size_t cap = c->cap ? c->cap : 4096;
-    while (cap < c->len + need)
-        cap *= 2;
-    qev_event *p = realloc(c->pending, cap * sizeof *p);
+    qev_event *p = qev_grow(c->pending, &c->cap, c->len + need, sizeof *p, 4096);
     if (!p)
         return QEV_ENOMEM;
     c->pending = p;
-    c->cap = cap;
     return QEV_OK;
 }
 

@@ -6,6 +6,7 @@
  * range, so each pair is counted exactly once, by its later event (ties by
  * stream order). Memory is bounded by the events inside one range. */
 #include "corr.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -153,18 +154,16 @@ static int make_room(qev_correlator *c, size_t n)
 {
     if (c->wlen + n <= c->wcap)
         return QEV_OK;
-    size_t cap = c->wcap ? c->wcap : 4096;
-    while (cap < c->wlen + n)
-        cap *= 2;
-    int64_t *wt = realloc(c->wt, cap * sizeof *wt);
+    size_t tcap = c->wcap, scap = c->wcap;
+    int64_t *wt = qev_grow(c->wt, &tcap, c->wlen + n, sizeof *wt, 4096);
     if (wt)
         c->wt = wt;
-    uint8_t *ws = realloc(c->ws, cap);
+    uint8_t *ws = qev_grow(c->ws, &scap, c->wlen + n, sizeof *ws, 4096);
     if (ws)
         c->ws = ws;
     if (!wt || !ws)
         return QEV_ENOMEM;
-    c->wcap = cap;
+    c->wcap = tcap;
     return QEV_OK;
 }
 

@@ -1,5 +1,6 @@
 /* Simulated acquisitions: independent Poisson channels. */
 #include "sim.h"
+#include "internal.h"
 
 #include <math.h>
 
@@ -95,11 +96,9 @@ void sim_zig_init(struct sim_zig *z)
 
 int sim_arrivals_grow(struct sim_arrivals *v)
 {
-    size_t cap = v->cap ? 2 * v->cap : 4096;
-    struct sim_arrival *a = realloc(v->a, cap * sizeof *a);
+    struct sim_arrival *a = qev_grow(v->a, &v->cap, v->n + 1, sizeof *a, 4096);
     if (!a)
         return QEV_ENOMEM;
     v->a = a;
-    v->cap = cap;
     return QEV_OK;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sim_int.h"
+#include "internal.h"
 
 #define PS_PER_S 1e12
 #define NEVER (INT64_MIN / 4)
@@ -420,16 +421,10 @@ static void lane_free(struct sim_lane *L)
 
 static int cand_reserve(struct sim_lane *L, size_t more)
 {
-    if (L->ncand + more <= L->cand_cap)
-        return QEV_OK;
-    size_t cap = L->cand_cap ? L->cand_cap : 8192;
-    while (cap < L->ncand + more)
-        cap *= 2;
-    qev_event *e = realloc(L->cand, cap * sizeof *e);
+    qev_event *e = qev_grow(L->cand, &L->cand_cap, L->ncand + more, sizeof *e, 8192);
     if (!e)
         return QEV_ENOMEM;
     L->cand = e;
-    L->cand_cap = cap;
     return QEV_OK;
 }
 
@@ -601,12 +596,10 @@ static void sort_candidates(qev_event *e, size_t n)
 static int heap_push(struct sim_heap *h, qev_event e)
 {
     if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 256;
-        qev_event *p = realloc(h->e, cap * sizeof *p);
+        qev_event *p = qev_grow(h->e, &h->cap, h->n + 1, sizeof *p, 256);
         if (!p)
             return QEV_ENOMEM;
         h->e = p;
-        h->cap = cap;
     }
     size_t i = h->n++;
     while (i > 0 && event_before(&e, &h->e[(i - 1) / 2])) {
@@ -672,14 +665,10 @@ static int out_make_room(struct sim_lane *L)
         L->out_n -= L->out_head;
         L->out_head = 0;
     }
-    if (L->out_n == L->out_cap) {
-        size_t cap = L->out_cap ? 2 * L->out_cap : 8192;
-        qev_event *p = realloc(L->out, cap * sizeof *p);
-        if (!p)
-            return QEV_ENOMEM;
-        L->out = p;
-        L->out_cap = cap;
-    }
+    qev_event *p = qev_grow(L->out, &L->out_cap, L->out_n + 1, sizeof *p, 8192);
+    if (!p)
+        return QEV_ENOMEM;
+    L->out = p;
     return QEV_OK;
 }
 

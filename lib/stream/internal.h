@@ -66,6 +66,12 @@ int qev_error_set(struct qev_error *e, int status, uint64_t offset, const char *
 int qev_why(char *why, size_t cap, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Room for need items in an array whose capacity doubles, from first items,
+ * until they fit: the array, perhaps moved, with *cap raised. An array of no
+ * capacity is allocated even for no items, so that NULL always means memory
+ * ran out; the array and *cap are then as they were. */
+void *qev_grow(void *items, size_t *cap, size_t need, size_t item_size, size_t first);
+
 struct strlist {
     char **s;
     size_t n, cap;

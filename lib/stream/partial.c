@@ -1,5 +1,6 @@
 /* Partial results: named integer vectors that merge by their own rules. */
 #include "partial.h"
+#include "internal.h"
 #include "qev.h"
 
 #include <errno.h>
@@ -70,12 +71,10 @@ static struct entry *find(const qev_partial *p, const char *name)
 static struct entry *add_entry(qev_partial *p, const char *name)
 {
     if (p->n == p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 16;
-        struct entry *e = realloc(p->e, cap * sizeof *e);
+        struct entry *e = qev_grow(p->e, &p->cap, p->n + 1, sizeof *e, 16);
         if (!e)
             return NULL;
         p->e = e;
-        p->cap = cap;
     }
     struct entry *e = &p->e[p->n];
     memset(e, 0, sizeof *e);
@@ -246,15 +245,12 @@ static int parse_values(char *rest, int64_t **out, size_t *n)
             free(v);
             return 0;
         }
-        if (*n == cap) {
-            int64_t *nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv) {
-                free(v);
-                return 0;
-            }
-            v = nv;
-            cap *= 2;
+        int64_t *nv = qev_grow(v, &cap, *n + 1, sizeof *v, cap);
+        if (!nv) {
+            free(v);
+            return 0;
         }
+        v = nv;
         v[(*n)++] = x;
     }
     *out = v;

@@ -1,5 +1,6 @@
 /* Bounded reordering with a binary heap keyed by (time, arrival). */
 #include "reorder.h"
+#include "internal.h"
 
 #include <stdlib.h>
 
@@ -39,12 +40,10 @@ static void swap(struct item *a, struct item *b)
 int qev_reorder_push(qev_reorder *r, const qev_event *e)
 {
     if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 1024;
-        struct item *h = realloc(r->heap, cap * sizeof *h);
+        struct item *h = qev_grow(r->heap, &r->cap, r->n + 1, sizeof *h, 1024);
         if (!h)
             return QEV_ENOMEM;
         r->heap = h;
-        r->cap = cap;
     }
     size_t i = r->n++;
     r->heap[i] = (struct item){*e, r->seq++};

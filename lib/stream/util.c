@@ -1,4 +1,4 @@
-/* Small shared helpers: CRC-32, sticky errors, string lists. */
+/* Small shared helpers: CRC-32, sticky errors, growing arrays, string lists. */
 #include "internal.h"
 
 #include <stdarg.h>
@@ -90,15 +90,31 @@ int qev_why(char *why, size_t cap, int status, const char *fmt, ...)
     return status;
 }
 
+void *qev_grow(void *items, size_t *cap, size_t need, size_t item_size, size_t first)
+{
+    if (need <= *cap && *cap > 0)
+        return items;
+    size_t grown = *cap ? *cap : first;
+    while (grown < need) {
+        if (grown > SIZE_MAX / 2)
+            return NULL;
+        grown *= 2;
+    }
+    if (grown > SIZE_MAX / item_size)
+        return NULL;
+    void *p = realloc(items, grown * item_size);
+    if (p)
+        *cap = grown;
+    return p;
+}
+
 int strlist_push(struct strlist *l, const char *s)
 {
     if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 8;
-        char **p = realloc(l->s, cap * sizeof *p);
+        char **p = qev_grow(l->s, &l->cap, l->n + 1, sizeof *p, 8);
         if (!p)
             return QEV_ENOMEM;
         l->s = p;
-        l->cap = cap;
     }
     char *d = strdup(s);
     if (!d)
