@@ -81,6 +81,40 @@ setup_file() {
     [ -z "$stderr" ]
 }
 
+@test "COMMAND --help prints that command's usage only, with the common options" {
+    run --separate-stderr qcal delays --help
+    assert_success
+    assert_equal "$stderr" ''
+    assert_line --index 0 'Usage: qcal delays --ref=CH [OPTION]... [FILE]'
+    assert_line --index 1 --regexp '^qcal delays: the delay of each channel'
+    local opt
+    for opt in --ref=CH --channels=LIST --range=T --coarse-bin=T --sigmas=K --min-snr=S \
+        --json --output=FILE --no-provenance --help --version; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial 'qcal drift'
+    refute_output --partial '--max-sigma=S '
+    refute_output --partial '--force'
+    run --separate-stderr qcal apply -h
+    assert_success
+    assert_line --index 0 'Usage: qcal apply [OPTION]... CAL [FILE]'
+    assert_line --partial -- '--force'
+    assert_line --partial -- '--tally'
+    refute_output --partial '--ref=CH'
+    refute_output --partial 'qcal delays'
+    # Each command's help is its own part of the whole usage.
+    local sub whole
+    whole=$(qcal --help)
+    for sub in delays drift dark deadtime efficiency flat merge diff apply; do
+        run --separate-stderr qcal "$sub" --help
+        assert_success
+        assert_line --index 0 --regexp "^Usage: qcal $sub( |\$)"
+        assert_line --index 1 --regexp "^qcal $sub: "
+        [[ $whole == *"${lines[1]}"* ]] || fail "qcal $sub --help: '${lines[1]}' is not in qcal --help"
+        [ "$(grep -c '^qcal [a-z]*: ' <<<"$output")" -eq 1 ] || fail "qcal $sub --help shows other commands"
+    done
+}
+
 @test "--version prints the version" {
     run --separate-stderr qcal --version
     assert_success

@@ -34,6 +34,29 @@ static const char common[] =
     "Exit status: 0 success, 1 bad data or I/O error, 2 usage error, 3 qcal diff\n"
     "found a parameter that moved more than --max-sigma.\n";
 
+/* Each subcommand's line of the synopsis, for its own --help. */
+static const char *const synopses[NCOMMANDS] = {
+    [DELAYS] = "delays --ref=CH [OPTION]... [FILE]",
+    [DRIFT] = "drift --ref=CH --channel=CH [OPTION]... [FILE]",
+    [DARK] = "dark [OPTION]... [FILE]",
+    [DEADTIME] = "deadtime [OPTION]... [FILE]",
+    [EFFICIENCY] = "efficiency [-p A:B] [OPTION]... [FILE]",
+    [FLAT] = "flat [OPTION]... [FILE]",
+    [MERGE] = "merge CAL...",
+    [DIFF] = "diff [--max-sigma=S] OLD NEW",
+    [APPLY] = "apply [OPTION]... CAL [FILE]"};
+
+/* qcal COMMAND --help: that command's synopsis and part, and the common options. */
+static const char *command_usage(enum command cmd)
+{
+    static char usage[4096];
+    const char *help = commands[cmd]->help;
+    size_t n = strlen(help);
+    snprintf(usage, sizeof usage, "Usage: qcal %s\n%s%s%s", synopses[cmd], help,
+             n > 1 && help[n - 2] == '\n' ? "" : "\n", common);
+    return usage;
+}
+
 /* The synopsis, each subcommand's part in turn, and the common options. */
 const char *qcal_usage(void)
 {
@@ -79,6 +102,7 @@ int main(int argc, char **argv)
         missing_command();
     }
     o.cmd = find_command(argv[1]);
+    o.usage = command_usage(o.cmd);
     static char label[32];
     snprintf(label, sizeof label, "qcal %s", argv[1]);
     argv[1] = label;

@@ -66,6 +66,7 @@ void qcal_defaults(struct opts *o)
 {
     memset(o, 0, sizeof *o);
     o->channels = cli_filter();
+    o->usage = qcal_usage();
     o->ref = -1;
     o->channel = -1;
     o->range = 100000;
@@ -111,7 +112,7 @@ static void tool_option(struct opts *o, int c)
     case OPT_MAX_SIGMA: o->max_sigma = cli_real("--max-sigma", optarg, NULL, 0, 1e9); break;
     case OPT_FORCE: o->force = 1; break;
     case OPT_PFM: o->pfm = optarg; break;
-    default: cli_common_option(c, qcal_usage());
+    default: cli_common_option(c, o->usage);
     }
 }
 

@@ -23,6 +23,7 @@ struct opts {
     int accidentals;
     uint16_t pair_a, pair_b;
     const char *residuals, *output, *dark, *cal, *pfm;
+    const char *usage; /* what --help prints: the command's, or the whole tool's */
 };
 
 /* A subcommand: a measurement reads one stream; merge, diff and apply take
