@@ -308,6 +308,46 @@ setup_file() {
     assert_output --partial '--algorithm=NAME'
 }
 
+@test "SUBCOMMAND --help prints that subcommand's usage only" {
+    local opt
+    run --separate-stderr qrecon heralded --help
+    assert_success
+    assert_equal "$stderr" ''
+    assert_line --index 0 'Usage: qrecon heralded [OPTION]... [FILE]'
+    for opt in --accidentals=FILE --singles=FILE --herald=CH --flat=FILE --deconvolve=SIGMA \
+        --size=WxH --format=FMT --scale=LO:HI --partial --report=FILE --prom=FILE --quiet \
+        --output=FILE --help --version; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial 'qrecon computational'
+    refute_output --partial '--algorithm'
+    run --separate-stderr qrecon computational --help
+    assert_success
+    assert_line --index 0 'Usage: qrecon computational [OPTION]... [FILE]'
+    for opt in --algorithm=NAME --buckets=FILE --patterns=P --order=NAME --pattern-seed=N \
+        --marker-channel=CH --bucket-channel=CH --iterations=N --lambda=X --basis=NAME \
+        --format=FMT --output=FILE; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial '--accidentals'
+    refute_output --partial 'qrecon heralded'
+    run --separate-stderr qrecon patterns -h
+    assert_success
+    assert_line --index 0 'Usage: qrecon patterns [OPTION]...'
+    for opt in --patterns=P --size=N --order=NAME --pattern-seed=N --fill=P --count=N \
+        --sampling=P --no-split --format=FMT --output=FILE; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial '--algorithm'
+    refute_output --partial '--scale'
+    run --separate-stderr qrecon merge --help
+    assert_success
+    assert_line --index 0 'Usage: qrecon merge [OPTION]... PARTIAL...'
+    assert_line --partial -- '--partial'
+    refute_output --partial '--accidentals=FILE'
+    refute_output --partial '--marker-channel'
+}
+
 @test "--version prints the version" {
     run --separate-stderr qrecon --version
     assert_success

@@ -201,7 +201,7 @@ void qrecon_parse_args(int argc, char **argv, struct qrecon_opts *o)
     set_defaults(o);
     while ((opt = getopt_long(argc, argv, "a:i:t:l:O:qo:hV", longopts, NULL)) != -1) {
         if (opt == 'h' || opt == 'V' || opt == '?' || opt == CLI_OPT_NO_PROVENANCE) {
-            cli_common_option(opt, qrecon_usage);
+            cli_common_option(opt, qrecon_subcommand_usage(o->sub));
             continue;
         }
         check_applies(o, opt);

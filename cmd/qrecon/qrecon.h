@@ -34,6 +34,8 @@ struct qrecon_opts {
 };
 
 extern const char qrecon_usage[];
+/* What qrecon SUBCOMMAND --help prints: that subcommand's usage only. */
+const char *qrecon_subcommand_usage(enum qrecon_sub sub);
 extern const char *const qrecon_subcommands[SUB_COUNT];
 /* The run's report; its command is the subcommand that made the image. */
 extern struct report qrecon_report;
