@@ -3,22 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwht.h"
 #include "patterns.h"
 #include "sim.h"
 
-/* In-place fast Walsh-Hadamard transform of n values (natural order). */
-static void fwht(double *a, size_t n, size_t stride)
-{
-    for (size_t h = 1; h < n; h *= 2)
-        for (size_t i = 0; i < n; i += 2 * h)
-            for (size_t j = i; j < i + h; j++) {
-                double x = a[j * stride], y = a[(j + h) * stride];
-                a[j * stride] = x + y;
-                a[(j + h) * stride] = x - y;
-            }
-}
-
-/* C = H O H: each row, then each column; C[u][v] = <P_(u,v), O>. */
+/* C = H O H, so C[u][v] = <P_(u,v), O>. */
 static int hadamard_coefficients(qev_spi *p)
 {
     size_t n = p->width, N = n * n;
@@ -28,10 +17,7 @@ static int hadamard_coefficients(qev_spi *p)
     p->sum = 0;
     for (size_t i = 0; i < N; i++)
         p->sum += p->coef[i] = p->object[i];
-    for (size_t r = 0; r < n; r++)
-        fwht(p->coef + r * n, n, 1);
-    for (size_t c = 0; c < n; c++)
-        fwht(p->coef + c, n, n);
+    qev_fwht2(p->coef, n);
     return QEV_OK;
 }
 
