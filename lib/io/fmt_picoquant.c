@@ -249,21 +249,26 @@ static uint64_t max_correction(long double macro_ps, uint32_t span, long double 
     return units > 0 ? (uint64_t)units : 0;
 }
 
-static int set_units(qtag_reader *r, struct pq_decoder *d, int t3, long double t2_unit_ps)
+static int set_t3_units(qtag_reader *r, struct pq_decoder *d, long double sync_ps,
+                        long double micro_ps)
 {
-    if (t3) {
-        if (!unit_usable(d->sync_ps, PQ_MAX_SYNC_PS) || !unit_usable(d->micro_ps, PQ_MAX_UNIT_PS))
-            return qtag_fail(r, QEV_EFORMAT, "the header gives no usable sync period or "
-                                             "resolution");
-        d->max_ofl = max_correction(d->sync_ps, PQ_NSYNC_SPAN, PQ_DTIME_SPAN * d->micro_ps);
-        qev_meta_setf(r->meta, "sync_period_ps", "%.17Lg", d->sync_ps);
-        qev_meta_setf(r->meta, "microtime_unit_ps", "%.17Lg", d->micro_ps);
-        qev_meta_set(r->meta, "fields", "micro,value");
-        qev_meta_set(r->meta, "time_rule",
-                     "t = round(nsync * sync_period_ps + dtime * microtime_unit_ps); "
-                     "micro = dtime");
-        return QEV_OK;
-    }
+    d->sync_ps = sync_ps;
+    d->micro_ps = micro_ps;
+    if (!unit_usable(d->sync_ps, PQ_MAX_SYNC_PS) || !unit_usable(d->micro_ps, PQ_MAX_UNIT_PS))
+        return qtag_fail(r, QEV_EFORMAT, "the header gives no usable sync period or "
+                                         "resolution");
+    d->max_ofl = max_correction(d->sync_ps, PQ_NSYNC_SPAN, PQ_DTIME_SPAN * d->micro_ps);
+    qev_meta_setf(r->meta, "sync_period_ps", "%.17Lg", d->sync_ps);
+    qev_meta_setf(r->meta, "microtime_unit_ps", "%.17Lg", d->micro_ps);
+    qev_meta_set(r->meta, "fields", "micro,value");
+    qev_meta_set(r->meta, "time_rule",
+                 "t = round(nsync * sync_period_ps + dtime * microtime_unit_ps); "
+                 "micro = dtime");
+    return QEV_OK;
+}
+
+static int set_t2_units(qtag_reader *r, struct pq_decoder *d, long double t2_unit_ps)
+{
     if (!unit_usable(t2_unit_ps, PQ_MAX_UNIT_PS))
         return qtag_fail(r, QEV_EFORMAT, "the header gives no usable time resolution");
     d->unit_ps = t2_unit_ps;
@@ -617,14 +622,13 @@ static int ptu_start_records(qtag_reader *r, const struct ptu_facts *f)
         if (!f->have_global_res || !f->have_res)
             return qtag_fail(r, QEV_EFORMAT, "a T3 PTU header needs MeasDesc_GlobalResolution "
                                              "and MeasDesc_Resolution (Float8)");
-        d->sync_ps = (long double)f->global_res * 1e12L;
-        d->micro_ps = (long double)f->res * 1e12L;
-        return set_units(r, d, 1, 0);
+        return set_t3_units(r, d, (long double)f->global_res * 1e12L,
+                            (long double)f->res * 1e12L);
     }
     if (!f->have_global_res)
         return qtag_fail(r, QEV_EFORMAT, "a T2 PTU header needs MeasDesc_GlobalResolution "
                                          "(Float8)");
-    return set_units(r, d, 0, (long double)f->global_res * 1e12L);
+    return set_t2_units(r, d, (long double)f->global_res * 1e12L);
 }
 
 static int ptu_open(qtag_reader *r)
@@ -708,6 +712,19 @@ static void legacy_common_text(qtag_reader *r, const uint8_t *h)
     legacy_text(r, "pq.FormatVersion", h + 16, 6);
 }
 
+/* Consumes the fixed header of size bytes and skips the words 32-bit words
+ * after it (what: a header that nothing here reads); records is the count the
+ * header promises. */
+static int legacy_header_end(qtag_reader *r, size_t size, int32_t words, const char *what,
+                             int64_t records)
+{
+    qev_input_consume(&r->in, size);
+    if (skip_header_bytes(r, 4 * (uint64_t)words, what) != QEV_OK)
+        return r->err.status;
+    r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
+    return QEV_OK;
+}
+
 /* PicoHarp 300 .pt2/.pt3, format 2.0: text header 328 bytes, binary header
  * 208, one board header 156, TTTR header 36, then ImgHdrSize 32-bit words. */
 #define PH_TXT 328
@@ -744,21 +761,17 @@ static int ph_open(qtag_reader *r, int t3)
     qev_meta_setf(r->meta, "pq.Records", "%d", records);
     if (img_words < 0 || img_words > (1 << 24))
         return qtag_fail(r, QEV_EFORMAT, "implausible image header size %d", img_words);
-    qev_input_consume(&r->in, fixed);
-    if (skip_header_bytes(r, 4 * (uint64_t)img_words, "the image header") != QEV_OK)
+    if (legacy_header_end(r, fixed, img_words, "the image header", records) != QEV_OK)
         return r->err.status;
-    r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
     qev_meta_setf(r->meta, "record_type", "PicoHarp 300 %s (legacy)", t3 ? "T3" : "T2");
     struct pq_decoder *d = new_decoder(r, t3 ? PQ_PH_T3 : PQ_PH_T2, 0);
     if (!d)
         return r->err.status;
     if (!t3)
-        return set_units(r, d, 0, 4.0L); /* PicoHarp 300 T2: 4 ps per unit */
+        return set_t2_units(r, d, 4.0L); /* PicoHarp 300 T2: 4 ps per unit */
     if (sync_rate <= 0)
         return qtag_fail(r, QEV_EFORMAT, "the header gives no sync rate (CntRate0)");
-    d->sync_ps = 1e12L / sync_rate;
-    d->micro_ps = (long double)resolution_ns * 1000.0L;
-    return set_units(r, d, 1, 0);
+    return set_t3_units(r, d, 1e12L / sync_rate, (long double)resolution_ns * 1000.0L);
 }
 static int pt2_open(qtag_reader *r) { return ph_open(r, 0); }
 static int pt3_open(qtag_reader *r) { return ph_open(r, 1); }
@@ -826,22 +839,18 @@ static int hh_open(qtag_reader *r, int t3)
     qev_meta_setf(r->meta, "pq.NumRecords", "%" PRId64, records);
     if (img_words < 0 || img_words > (1 << 24))
         return qtag_fail(r, QEV_EFORMAT, "implausible image header size %d", img_words);
-    qev_input_consume(&r->in, fixed);
-    if (skip_header_bytes(r, 4 * (uint64_t)img_words, "the image header") != QEV_OK)
+    if (legacy_header_end(r, fixed, img_words, "the image header", records) != QEV_OK)
         return r->err.status;
-    r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
     qev_meta_setf(r->meta, "record_type", "HydraHarp V%d %s (legacy format %s)", v1 ? 1 : 2,
                   t3 ? "T3" : "T2", v1 ? "1.0" : "2.0");
     struct pq_decoder *d = new_decoder(r, t3 ? PQ_HH_T3 : PQ_HH_T2, v1);
     if (!d)
         return r->err.status;
     if (!t3)
-        return set_units(r, d, 0, (long double)base_ps); /* timetags count the base resolution */
+        return set_t2_units(r, d, (long double)base_ps); /* timetags count the base resolution */
     if (sync_rate <= 0)
         return qtag_fail(r, QEV_EFORMAT, "the header gives no sync rate");
-    d->sync_ps = 1e12L / sync_rate;
-    d->micro_ps = (long double)resolution_ps;
-    return set_units(r, d, 1, 0);
+    return set_t3_units(r, d, 1e12L / sync_rate, (long double)resolution_ps);
 }
 static int ht2_open(qtag_reader *r) { return hh_open(r, 0); }
 static int ht3_open(qtag_reader *r) { return hh_open(r, 1); }
@@ -886,17 +895,14 @@ static int t3r_open(qtag_reader *r)
     if (spec_words < 0 || spec_words > (1 << 24) || clock_ns <= 0)
         return qtag_fail(r, QEV_EFORMAT, "implausible TTTR header (clock %d ns, %d words)",
                          clock_ns, spec_words);
-    qev_input_consume(&r->in, fixed);
-    if (skip_header_bytes(r, 4 * (uint64_t)spec_words, "the special header") != QEV_OK)
+    if (legacy_header_end(r, fixed, spec_words, "the special header", records) != QEV_OK)
         return r->err.status;
-    r->counts.expected_records = records > 0 ? (uint64_t)records : 0;
     qev_meta_set(r->meta, "record_type", "TimeHarp 200 TTTR (legacy .t3r)");
     struct pq_decoder *d = new_decoder(r, PQ_TH_T3R, 0);
     if (!d)
         return r->err.status;
-    d->sync_ps = (long double)clock_ns * 1000.0L;
-    d->micro_ps = (long double)resolution_ns * 1000.0L;
-    return set_units(r, d, 1, 0);
+    return set_t3_units(r, d, (long double)clock_ns * 1000.0L,
+                        (long double)resolution_ns * 1000.0L);
 }
 
 const struct qtag_format qtag_fmt_t3r = {
