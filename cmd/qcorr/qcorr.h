@@ -45,7 +45,7 @@ void qcorr_load_cal(struct corr_opts *o);
 /* Delays from a calibration that qcal apply already applied would count twice. */
 void qcorr_check_cal(const struct corr_opts *o, const qev_reader *r);
 
-/* What the subcommands share: the stream's setting, the correlator and the output. */
+/* What the subcommands share: the stream's quantum and shard, the correlator, the output. */
 int64_t qcorr_stream_resolution(const qev_reader *r);
 void qcorr_owned_interval(struct corr_opts *o, const qev_meta *m);
 void qcorr_check_shard_reach(const struct corr_opts *o, const qev_reader *r, int64_t reach);
