@@ -1,6 +1,7 @@
 /* The command-line plumbing: messages, exits, numbers, inputs and outputs. */
 #include "cli.h"
 #include "atomic_file.h"
+#include "corrstats.h"
 #include "partial.h"
 #include "units.h"
 #include "utc_time.h"
@@ -301,6 +302,14 @@ void cli_filter_channels(qev_filter *f, const char *opt, const char *list)
 {
     if (qev_filter_add_channels(f, list) != QEV_OK)
         cli_usage_error("%s: '%s' is not a list like 1,3,5-8", opt, list);
+}
+
+int cli_accidentals(const char *arg)
+{
+    int use = qev_stats_estimate_parse(arg);
+    if (use < 0)
+        cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", arg);
+    return use;
 }
 
 uint64_t cli_count(const char *opt, const char *arg)

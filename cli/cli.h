@@ -75,6 +75,9 @@ long cli_int(const char *opt, const char *arg, long min, long max);
  * is malformed. */
 qev_filter *cli_filter(void);
 void cli_filter_channels(qev_filter *f, const char *opt, const char *list);
+/* --accidentals: which estimate CAR and heralding subtract (singles, offpeak
+ * or delayed), as qev_stats_estimate_parse numbers them. */
+int cli_accidentals(const char *arg);
 
 /* Opens an input; exits 1 with the reason when it is not a readable stream. */
 qev_reader *cli_reader(const char *path);

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "corrstats.h"
 #include "qcal.h"
 
 enum {
@@ -54,14 +53,6 @@ static void set_channels(struct opts *o, const char *list)
     cli_filter_channels(o->channels, "--channels", list);
 }
 
-static int parse_accidentals(const char *s)
-{
-    int use = qev_stats_estimate_parse(s);
-    if (use < 0)
-        cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", s);
-    return use;
-}
-
 void qcal_defaults(struct opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -108,7 +99,7 @@ static void tool_option(struct opts *o, int c)
     case OPT_DARK: o->dark = optarg; break;
     case OPT_CAL: o->cal = optarg; break;
     case OPT_ACC_DELAY: o->acc_delay = cli_time("--accidental-delay", optarg); break;
-    case OPT_ACCIDENTALS: o->accidentals = parse_accidentals(optarg); break;
+    case OPT_ACCIDENTALS: o->accidentals = cli_accidentals(optarg); break;
     case OPT_MAX_SIGMA: o->max_sigma = cli_real("--max-sigma", optarg, NULL, 0, 1e9); break;
     case OPT_FORCE: o->force = 1; break;
     case OPT_PFM: o->pfm = optarg; break;

@@ -138,14 +138,6 @@ static enum qev_group_time parse_group_time(const char *s)
     cli_usage_error("--group-time: '%s' is not first, last or mean", s);
 }
 
-static int parse_estimate(const char *s)
-{
-    int use = qev_stats_estimate_parse(s);
-    if (use < 0)
-        cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", s);
-    return use;
-}
-
 static void defaults(struct corr_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -174,7 +166,7 @@ static void coinc_option(struct corr_opts *o, int c, const char *arg)
         break;
     case OPT_DELAYED: o->delayed = cli_time("--delayed", arg); break;
     case OPT_ACC_DELAY: o->sp.accidental_delay = cli_time("--accidental-delay", arg); break;
-    case OPT_ACCIDENTALS: o->sp.use = parse_estimate(arg); break;
+    case OPT_ACCIDENTALS: o->sp.use = cli_accidentals(arg); break;
     case OPT_DARK: qcorr_add_dark(o, arg); break;
     case OPT_CAL: o->cal = arg; break;
     case 'e': o->every = cli_time("--every", arg); break;
