@@ -33,7 +33,7 @@ qev_hist_view qev_hist_view_of(const qev_partial *p);
 const int64_t *qev_hist_pair_counts(const qev_partial *p, size_t pair);
 /* The delay at the centre of bin k, ps. */
 double qev_hist_tau(const qev_hist_view *v, size_t k);
-/* The accidental pairs expected in a bin of pair i (DESIGN section 4): N_A N_B
+/* The accidental pairs expected in a bin of pair i (docs/conventions.md, 2.2): N_A N_B
  * b / T, or with edge, of a bin at delay tau, the share of the record that
  * can hold such pairs: N_A N_B b (T - |tau|) / T^2. */
 double qev_hist_expected(const qev_hist_view *v, size_t pair, double tau, int edge);
