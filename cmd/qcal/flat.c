@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_image.h"
 #include "counts.h"
 #include "flat.h"
 #include "image.h"
@@ -28,14 +29,10 @@ static size_t array_channel(const struct opts *o, const qcal_counts *k)
 static void image(const char *path, const double *eff, uint32_t w, uint32_t h)
 {
     qev_image im;
-    char why[256];
-    if (qev_image_alloc(&im, w, h, why, sizeof why) != QEV_OK)
-        cli_die(path, "%s", why);
+    cli_image_alloc(&im, w, h, path);
     for (size_t i = 0; i < (size_t)w * h; i++)
         im.px[i] = eff[i];
-    if (qev_image_save(path, &im, QEV_IMAGE_PFM, 0, (qev_image_scale){0, 0}, why, sizeof why) !=
-        QEV_OK)
-        cli_die(path, "%s", why);
+    cli_image_save(path, &im, QEV_IMAGE_PFM, 0, (qev_image_scale){0, 0});
     qev_image_free(&im);
 }
 

@@ -3,6 +3,7 @@
 #include "qrecon.h"
 
 #include "cli.h"
+#include "cli_image.h"
 #include "cli_side.h"
 #include "image.h"
 #include "recon_io.h"
@@ -103,8 +104,7 @@ void qrecon_write_image(const struct qrecon_opts *o, uint32_t w, uint32_t h, con
 {
     qev_image im;
     char comment[512], why[256];
-    if (qev_image_alloc(&im, w, h, why, sizeof why) != QEV_OK)
-        cli_die(NULL, "%s", why);
+    cli_image_alloc(&im, w, h, NULL);
     memcpy(im.px, px, (size_t)w * h * sizeof *px);
     enum qev_recon_format f = output_format(o);
     qev_image_scale s = {0, 1};

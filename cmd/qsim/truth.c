@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli_side.h"
-#include "image.h"
+#include "cli_image.h"
 #include "qsim.h"
 #include "report.h"
 
@@ -25,16 +25,12 @@ static char *beside(const char *truth, const char *ext)
 static void write_object(const char *pfm, const char *pgm, const float *px, uint32_t w, uint32_t h)
 {
     qev_image im;
-    char why[256];
-    if (qev_image_alloc(&im, w, h, why, sizeof why) != QEV_OK)
-        cli_die(NULL, "%s", why);
+    cli_image_alloc(&im, w, h, NULL);
     for (size_t i = 0; i < (size_t)w * h; i++)
         im.px[i] = px[i];
     qev_image_scale unit = {0, 1};
-    if (qev_image_save(pfm, &im, QEV_IMAGE_PFM, 0, unit, why, sizeof why) != QEV_OK)
-        cli_die(pfm, "%s", why);
-    if (qev_image_save(pgm, &im, QEV_IMAGE_PGM, 16, unit, why, sizeof why) != QEV_OK)
-        cli_die(pgm, "%s", why);
+    cli_image_save(pfm, &im, QEV_IMAGE_PFM, 0, unit);
+    cli_image_save(pgm, &im, QEV_IMAGE_PGM, 16, unit);
     qev_image_free(&im);
 }
 

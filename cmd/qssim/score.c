@@ -3,6 +3,7 @@
 #include "qssim.h"
 
 #include "cli.h"
+#include "cli_image.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -30,11 +31,8 @@ static double data_range(const struct qssim_opts *o, const qev_image *a, const q
 
 static void write_map(const struct qssim_opts *o, const qev_image *map)
 {
-    char why[400];
-    enum qev_image_format f = qssim_map_format(o->map);
     qev_image_scale s = {0, 1};
-    if (qev_image_save(o->map, map, f, 8, s, why, sizeof why) != QEV_OK)
-        cli_die(o->map, "%s", why);
+    cli_image_save(o->map, map, qssim_map_format(o->map), 8, s);
 }
 
 void qssim_score(const struct qssim_opts *o, struct qssim_row *row)
