@@ -9,6 +9,7 @@
  *
  * Files written by qcat carry /user/qpipe/{kind,flags,aux,metadata}: with
  * them every event and the stream's metadata come back exactly. */
+#include "phdf5.h"
 #include "tagread_int.h"
 
 #include <hdf5.h>
@@ -49,19 +50,11 @@ struct ph5_state {
 
 /* ---- HDF5 errors as one line ---- */
 
-static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)
-{
-    if (n == 0 && e->desc)
-        snprintf(data, 200, "%s", e->desc);
-    return 0;
-}
-
-/* The most specific message on HDF5's error stack, which is then cleared. */
+/* The most specific message on HDF5's error stack, on one line. */
 static void h5_reason(char *buf, size_t cap)
 {
-    char inner[200] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, inner);
-    H5Eclear2(H5E_DEFAULT);
+    char inner[200];
+    phdf5_innermost_error(inner, sizeof inner);
     for (char *p = inner; *p; p++)
         if ((unsigned char)*p < 0x20)
             *p = ' ';

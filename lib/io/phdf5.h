@@ -19,4 +19,9 @@ const char *phdf5_writer_error(const phdf5_writer *w);
 /* Completes the file and frees the handle; returns the final status. */
 int phdf5_writer_close(phdf5_writer *w, char *msg, size_t cap);
 
+/* For the reader and the writer alike: the most specific message on HDF5's
+ * error stack, cut to cap bytes, into buf (empty when there is none); the
+ * stack is then cleared. */
+void phdf5_innermost_error(char *buf, size_t cap);
+
 #endif

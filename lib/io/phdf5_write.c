@@ -56,20 +56,33 @@ struct phdf5_writer {
 
 /* ---- errors ---- */
 
+struct innermost {
+    char *buf;
+    size_t cap;
+};
+
 static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)
 {
+    const struct innermost *in = data;
     if (n == 0 && e->desc)
-        snprintf(data, 240, "%s", e->desc);
+        snprintf(in->buf, in->cap, "%s", e->desc);
     return 0;
+}
+
+void phdf5_innermost_error(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    struct innermost in = {buf, cap};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &in);
+    H5Eclear2(H5E_DEFAULT);
 }
 
 /* The most specific HDF5 message; for a failed write, the system's reason
  * that HDF5 quotes in it ("No space left on device"). */
 static void h5_reason(char *buf, size_t cap)
 {
-    char inner[240] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, inner);
-    H5Eclear2(H5E_DEFAULT);
+    char inner[240];
+    phdf5_innermost_error(inner, sizeof inner);
     const char *quoted = strstr(inner, "error message = '");
     const char *text = inner;
     size_t len = strlen(inner);
