@@ -16,6 +16,7 @@ struct decimal {
 };
 
 static const char not_whole[] = "not a whole number of the smallest unit";
+static const char ps_fraction[] = "not a whole number of picoseconds";
 static const char too_large[] = "too large";
 
 /* Reads [+-]digits[.digits][e[+-]digits]; returns the rest of the string. */
@@ -92,6 +93,20 @@ static int exact_integer(const struct decimal *d, int64_t mult, __int128 *out, c
     return QEV_OK;
 }
 
+/* exact_integer into an int64, a value with a fraction refused with the
+ * caller's words for it. */
+static int whole_value(const struct decimal *d, int64_t mult, const char *fraction, int64_t *out,
+                       const char **why)
+{
+    __int128 v;
+    int rc = exact_integer(d, mult, &v, why);
+    if (rc == QEV_EINVAL && *why == not_whole)
+        *why = fraction;
+    if (rc == QEV_OK)
+        *out = (int64_t)v;
+    return rc;
+}
+
 static const struct {
     const char *name;
     int64_t ps;
@@ -125,13 +140,7 @@ int qev_parse_time_ps(const char *s, int64_t *ps, const char **why)
                      : "needs a time unit (ps, ns, us, ms, s, min or h)";
         return QEV_EINVAL;
     }
-    __int128 v;
-    int rc = exact_integer(&d, mult, &v, why);
-    if (rc == QEV_EINVAL && *why == not_whole)
-        *why = "not a whole number of picoseconds";
-    if (rc == QEV_OK)
-        *ps = (int64_t)v;
-    return rc;
+    return whole_value(&d, mult, ps_fraction, ps, why);
 }
 
 int qev_parse_time_in_unit(const char *s, int64_t unit_ps, int64_t *ps, const char **why)
@@ -142,13 +151,7 @@ int qev_parse_time_in_unit(const char *s, int64_t unit_ps, int64_t *ps, const ch
         *why = "not a number";
         return QEV_EINVAL;
     }
-    __int128 v;
-    int rc = exact_integer(&d, unit_ps, &v, why);
-    if (rc == QEV_EINVAL && *why == not_whole)
-        *why = "not a whole number of picoseconds";
-    if (rc == QEV_OK)
-        *ps = (int64_t)v;
-    return rc;
+    return whole_value(&d, unit_ps, ps_fraction, ps, why);
 }
 
 int qev_is_number(const char *s)
@@ -181,10 +184,8 @@ int qev_parse_count(const char *s, uint64_t *count, const char **why)
         *why = "unexpected characters after the number";
         return QEV_EINVAL;
     }
-    __int128 v;
-    int rc = exact_integer(&d, 1, &v, why);
-    if (rc == QEV_EINVAL && *why == not_whole)
-        *why = "not a whole number";
+    int64_t v;
+    int rc = whole_value(&d, 1, "not a whole number", &v, why);
     if (rc == QEV_OK)
         *count = (uint64_t)v;
     return rc;
