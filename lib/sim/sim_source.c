@@ -9,20 +9,25 @@
 
 /* ---- counting distributions ---- */
 
+/* Inversion of Poisson(m) from n on, p being P(n): the first count whose
+ * cumulative probability reaches u. */
+static uint64_t poisson_invert(double m, double p, double u, uint64_t n)
+{
+    double cum = p;
+    while (u > cum && p > 0) {
+        n++;
+        p *= m / (double)n;
+        cum += p;
+    }
+    return n;
+}
+
 /* Poisson(m): inversion for small means, Hormann's transformed rejection
  * (PTRS, 1993) for large ones. */
 static uint64_t poisson_draw(qev_rng *r, double m)
 {
-    if (m < 30) {
-        double p = exp(-m), cum = p, u = sim_uniform(r);
-        uint64_t n = 0;
-        while (u > cum && p > 0) {
-            n++;
-            p *= m / (double)n;
-            cum += p;
-        }
-        return n;
-    }
+    if (m < 30)
+        return poisson_invert(m, exp(-m), sim_uniform(r), 0);
     double b = 0.931 + 2.53 * sqrt(m), a = -0.059 + 0.02483 * b;
     double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
     for (;;) {
@@ -46,14 +51,7 @@ static uint64_t poisson_positive(qev_rng *r, double m)
             ;
         return n;
     }
-    double p = m * exp(-m), cum = p, u = sim_uniform(r) * -expm1(-m);
-    uint64_t n = 1;
-    while (u > cum && p > 0) {
-        n++;
-        p *= m / (double)n;
-        cum += p;
-    }
-    return n;
+    return poisson_invert(m, m * exp(-m), sim_uniform(r) * -expm1(-m), 1);
 }
 
 /* Geometric on 0, 1, ...: P(g) = (1 - q) q^g. */
