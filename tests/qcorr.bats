@@ -237,6 +237,45 @@ setup_file() {
     assert_line --index 0 'Usage: qcorr hist [OPTION]... [FILE]'
 }
 
+@test "SUBCOMMAND --help prints that subcommand's usage only" {
+    local opt
+    run --separate-stderr qcorr hist --help
+    assert_success
+    assert_equal "$stderr" ''
+    assert_line --index 0 'Usage: qcorr hist [OPTION]... [FILE]'
+    for opt in --pair=A:B --bin=T --range=T --start-stop --edge --duration=T --own=FROM:TO \
+        --json --svg --partial --output=FILE --help --version; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial 'qcorr coinc'
+    refute_output --partial '--window=T'
+    run --separate-stderr qcorr coinc --help
+    assert_success
+    assert_line --index 0 'Usage: qcorr coinc [OPTION]... [FILE]'
+    for opt in --window=T --delay=CH:T --cal=FILE --channels=LIST --min-fold=N \
+        --group-time=WHICH --collapse=CH --delayed=T --tally --output=FILE; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial '--accidentals='
+    refute_output --partial '--bin=T'
+    refute_output --partial '--svg'
+    run --separate-stderr qcorr stats -h
+    assert_success
+    assert_line --index 0 'Usage: qcorr stats [OPTION]... [FILE]'
+    for opt in --window=T --delay=CH:T --cal=FILE --pair=A:B --accidental-delay=T \
+        --accidentals=FROM --dark=CH:RATE --every=T --prom --json --output=FILE; do
+        assert_line --partial -- "$opt"
+    done
+    refute_output --partial '--min-fold'
+    refute_output --partial '--bin=T'
+    run --separate-stderr qcorr merge --help
+    assert_success
+    assert_line --index 0 'Usage: qcorr merge [OPTION]... PARTIAL...'
+    assert_line --partial -- '--partial'
+    refute_output --partial '--window=T'
+    refute_output --partial '--bin=T'
+}
+
 @test "--version and -V print the version" {
     run --separate-stderr qcorr --version
     assert_success

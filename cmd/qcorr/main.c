@@ -35,14 +35,14 @@ int main(int argc, char **argv)
         cli_usage_error("missing a subcommand (hist, coinc, stats, merge)");
     const char *cmd = argv[1];
     if (cmd[0] == '-') {
-        qcorr_parse_args(argc, argv, &o);
+        qcorr_parse_args(argc, argv, &o, qcorr_usage);
         cli_usage_error("missing a subcommand (hist, coinc, stats, merge)");
     }
     size_t which = subcommand(cmd);
     static char label[32];
     snprintf(label, sizeof label, "qcorr %s", cmd);
     argv[1] = label; /* getopt names the program by argv[0] in its messages */
-    qcorr_parse_args(argc - 1, argv + 1, &o);
+    qcorr_parse_args(argc - 1, argv + 1, &o, qcorr_subcommand_usage[which]);
     int operands = argc - 1 - optind;
     char **files = argv + 1 + optind;
     check_for(which, &o);

@@ -7,6 +7,57 @@
 #include "filter.h"
 #include "qcorr.h"
 
+#define HIST_HELP                                                                                  \
+    "qcorr hist:\n"                                                                                \
+    "  -p, --pair=A:B         correlate channel B against A (tau = t_B - t_A); repeat\n"           \
+    "                         for several pairs in one pass; A:A is an auto-correlation\n"         \
+    "                         without self-pairs (default 1:2)\n"                                  \
+    "  -b, --bin=T            bin width, an integer number of ps (default 100ps)\n"                \
+    "  -r, --range=T          delays from -T to +T (default 100ns)\n"                              \
+    "      --start-stop       only the first B after each A (lifetime histograms)\n"               \
+    "      --edge             add g2 corrected for the edges of the record\n"                      \
+    "      --duration=T       normalise with this duration instead of the data's span\n"           \
+    "      --own=FROM:TO      count singles and pairs whose earlier event lies in\n"               \
+    "                         [FROM, TO), for shards that overlap by the range plus\n"             \
+    "                         one bin (the outer bins reach half a bin past the range)\n"          \
+    "\n"
+/* The options coinc and stats share, then each one's own. */
+#define COINC_STATS_OPTIONS                                                                        \
+    "  -w, --window=T         full width of the coincidence window, both ends\n"                   \
+    "                         included (default 1ns)\n"                                            \
+    "  -d, --delay=CH:T       delay of channel CH: its times count as t - T (repeat)\n"            \
+    "      --cal=FILE         the delays of a calibration file (qcal(5)); --delay\n"               \
+    "                         overrides a channel's\n"
+#define COINC_OPTIONS                                                                              \
+    "  -C, --channels=LIST    coinc: channels that take part (default: all photons)\n"             \
+    "      --min-fold=N       coinc: channels a group must span (default 2)\n"                     \
+    "      --group-time=WHICH coinc --collapse: first, last or mean of the group\n"                \
+    "      --collapse=CH      coinc: one event per group on channel CH, value = fold\n"            \
+    "      --delayed=T        coinc: shift every channel but the herald (the lowest\n"             \
+    "                         of --channels) by T: the accidentals stream\n"                       \
+    "      --tally            coinc: at the end, print on stderr the events read,\n"               \
+    "                         written, and left out, by reason\n"
+#define STATS_OPTIONS                                                                              \
+    "  -p, --pair=A:B         stats: herald A, signal B (repeat; default 1:2)\n"                   \
+    "      --accidental-delay=T  stats: the delayed window sits T after the peak\n"                \
+    "                         (default 20ns)\n"                                                    \
+    "      --accidentals=FROM stats: singles, offpeak or delayed: which estimate\n"                \
+    "                         CAR and heralding subtract (default singles)\n"                      \
+    "      --dark=CH:RATE     stats: dark count rate of CH in Hz, for heralding\n"                 \
+    "  -e, --every=T          stats: a time series, one row per interval\n"                        \
+    "      --prom             stats: Prometheus text format\n"
+#define OUTPUT_FORMS                                                                               \
+    "Output (both subcommands; TSV by default):\n"                                                 \
+    "  -j, --json             one JSON document\n"                                                 \
+    "      --svg              an SVG plot of g2\n"                                                 \
+    "      --partial          a partial result for qcorr merge\n"
+#define FINAL_OPTIONS                                                                              \
+    "  -o, --output=FILE      write to FILE, renamed into place only on success\n"                 \
+    "  -h, --help             print this help and exit\n"                                          \
+    "  -V, --version          print the version and exit\n"                                        \
+    "\n"                                                                                           \
+    "Exit status: 0 success, 1 bad data or I/O error, 2 usage error.\n"
+
 const char qcorr_usage[] =
     "Usage: qcorr hist [OPTION]... [FILE]\n"
     "       qcorr coinc [OPTION]... [FILE]\n"
@@ -14,52 +65,24 @@ const char qcorr_usage[] =
     "       qcorr merge [OPTION]... PARTIAL...\n"
     "Correlation histograms (g2), coincidence groups, coincidence statistics of a\n"
     "time-ordered QEV stream, and exact merges of partial results from shards.\n"
-    "\n"
-    "qcorr hist:\n"
-    "  -p, --pair=A:B         correlate channel B against A (tau = t_B - t_A); repeat\n"
-    "                         for several pairs in one pass; A:A is an auto-correlation\n"
-    "                         without self-pairs (default 1:2)\n"
-    "  -b, --bin=T            bin width, an integer number of ps (default 100ps)\n"
-    "  -r, --range=T          delays from -T to +T (default 100ns)\n"
-    "      --start-stop       only the first B after each A (lifetime histograms)\n"
-    "      --edge             add g2 corrected for the edges of the record\n"
-    "      --duration=T       normalise with this duration instead of the data's span\n"
-    "      --own=FROM:TO      count singles and pairs whose earlier event lies in\n"
-    "                         [FROM, TO), for shards that overlap by the range plus\n"
-    "                         one bin (the outer bins reach half a bin past the range)\n"
-    "\n"
+    "\n" HIST_HELP
     "qcorr coinc (writes a QEV stream of coincidence groups) and qcorr stats:\n"
-    "  -w, --window=T         full width of the coincidence window, both ends\n"
-    "                         included (default 1ns)\n"
-    "  -d, --delay=CH:T       delay of channel CH: its times count as t - T (repeat)\n"
-    "      --cal=FILE         the delays of a calibration file (qcal(5)); --delay\n"
-    "                         overrides a channel's\n"
-    "  -C, --channels=LIST    coinc: channels that take part (default: all photons)\n"
-    "      --min-fold=N       coinc: channels a group must span (default 2)\n"
-    "      --group-time=WHICH coinc --collapse: first, last or mean of the group\n"
-    "      --collapse=CH      coinc: one event per group on channel CH, value = fold\n"
-    "      --delayed=T        coinc: shift every channel but the herald (the lowest\n"
-    "                         of --channels) by T: the accidentals stream\n"
-    "      --tally            coinc: at the end, print on stderr the events read,\n"
-    "                         written, and left out, by reason\n"
-    "  -p, --pair=A:B         stats: herald A, signal B (repeat; default 1:2)\n"
-    "      --accidental-delay=T  stats: the delayed window sits T after the peak\n"
-    "                         (default 20ns)\n"
-    "      --accidentals=FROM stats: singles, offpeak or delayed: which estimate\n"
-    "                         CAR and heralding subtract (default singles)\n"
-    "      --dark=CH:RATE     stats: dark count rate of CH in Hz, for heralding\n"
-    "  -e, --every=T          stats: a time series, one row per interval\n"
-    "      --prom             stats: Prometheus text format\n"
-    "\n"
-    "Output (both subcommands; TSV by default):\n"
-    "  -j, --json             one JSON document\n"
-    "      --svg              an SVG plot of g2\n"
-    "      --partial          a partial result for qcorr merge\n"
-    "  -o, --output=FILE      write to FILE, renamed into place only on success\n"
-    "  -h, --help             print this help and exit\n"
-    "  -V, --version          print the version and exit\n"
-    "\n"
-    "Exit status: 0 success, 1 bad data or I/O error, 2 usage error.\n";
+    COINC_STATS_OPTIONS COINC_OPTIONS STATS_OPTIONS "\n" OUTPUT_FORMS FINAL_OPTIONS;
+
+/* In the order of the subcommands: hist, coinc, stats, merge. */
+const char *const qcorr_subcommand_usage[] = {
+    "Usage: qcorr hist [OPTION]... [FILE]\n" HIST_HELP OUTPUT_FORMS FINAL_OPTIONS,
+    "Usage: qcorr coinc [OPTION]... [FILE]\n"
+    "qcorr coinc: a QEV stream of coincidence groups.\n" COINC_STATS_OPTIONS COINC_OPTIONS
+    "\nOutput (a QEV stream):\n" FINAL_OPTIONS,
+    "Usage: qcorr stats [OPTION]... [FILE]\n"
+    "qcorr stats: coincidences, accidentals, CAR and heralding of each pair.\n"
+    COINC_STATS_OPTIONS STATS_OPTIONS "\n" OUTPUT_FORMS FINAL_OPTIONS,
+    "Usage: qcorr merge [OPTION]... PARTIAL...\n"
+    "qcorr merge: the exact sum of the partial results of shards (qcorr hist or\n"
+    "qcorr stats --partial), written as that subcommand writes its result.\n"
+    "\n" OUTPUT_FORMS FINAL_OPTIONS,
+};
 
 enum {
     OPT_START_STOP = CLI_OPT_FIRST_TOOL_OPTION,
@@ -170,7 +193,7 @@ static void coinc_option(struct corr_opts *o, int c, const char *arg)
     case OPT_DARK: qcorr_add_dark(o, arg); break;
     case OPT_CAL: o->cal = arg; break;
     case 'e': o->every = cli_time("--every", arg); break;
-    default: cli_common_option(c, qcorr_usage);
+    default: cli_common_option(c, o->usage);
     }
 }
 
@@ -214,7 +237,7 @@ static void check_args(struct corr_opts *o)
         cli_usage_error("--delayed needs --channels: the first listed is the herald");
 }
 
-void qcorr_parse_args(int argc, char **argv, struct corr_opts *o)
+void qcorr_parse_args(int argc, char **argv, struct corr_opts *o, const char *usage)
 {
     static const struct option longopts[] = {
         {"pair", required_argument, NULL, 'p'},
@@ -245,6 +268,7 @@ void qcorr_parse_args(int argc, char **argv, struct corr_opts *o)
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     defaults(o);
+    o->usage = usage;
     int c, form_set = 0;
     while ((c = getopt_long(argc, argv, "p:b:r:jo:w:d:C:e:hV", longopts, NULL)) != -1)
         tool_option(o, c, &form_set);

@@ -18,6 +18,7 @@ struct corr_opts {
     int start_stop, edge, own_set;
     enum output_form form;
     const char *output;
+    const char *usage; /* what --help prints */
     /* coincidences */
     int64_t window, delayed, every;
     int64_t delay[65536];
@@ -34,7 +35,10 @@ struct corr_opts {
 };
 
 extern const char qcorr_usage[];
-void qcorr_parse_args(int argc, char **argv, struct corr_opts *o);
+/* What qcorr SUBCOMMAND --help prints, for hist, coinc, stats and merge in turn. */
+extern const char *const qcorr_subcommand_usage[];
+/* Parses the options; --help prints usage. */
+void qcorr_parse_args(int argc, char **argv, struct corr_opts *o, const char *usage);
 
 /* --delay, --dark and --cal. */
 uint16_t qcorr_parse_channel(const char *opt, const char *s, char **end);
