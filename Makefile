@@ -217,13 +217,17 @@ check-asan: deps-test
 # libraries it links. A race report fails it. Ends with "N passed, N failed".
 $(BUILD)/tests/test_threads $(BUILD)/tests/unit/test_threads.o: private ALL_CFLAGS += -pthread
 TSAN_TEST = build/tsan/tests/test_threads
+# Echoes TAP and closes with "N passed, N failed", failing when a test failed
+# or none passed.
+TAP_TOTAL = awk '{ print } /^ok .* \# skip/ { skipped++; next } /^ok / { passed++ } \
+  /^not ok / { failed++ } END { if (skipped) print "(" skipped " skipped)"; \
+  print passed + 0 " passed, " failed + 0 " failed"; exit (failed > 0 || passed == 0) }'
+
 check-tsan: deps-build
 	@$(MAKE) --no-print-directory BUILD=build/tsan \
 	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" $(TSAN_TEST)
 	@{ TSAN_OPTIONS=halt_on_error=1 $(TSAN_TEST) 2>&1 || echo "not ok - test_threads exited with status $$?"; } | \
-	  awk '{ print } /^ok .* # skip/ { skipped++; next } /^ok / { passed++ } /^not ok / { failed++ } \
-	    END { if (skipped) print "(" skipped " skipped)"; \
-	      print passed + 0 " passed, " failed + 0 " failed"; exit (failed > 0 || passed == 0) }'
+	  $(TAP_TOTAL)
 
 # The scale-out examples (examples/slurm, examples/parallel) on GNU parallel
 # and on a real single-node Slurm: tests/scaleout.bats with QPIPE_SLURM=1,
@@ -233,9 +237,7 @@ check-slurm: deps-test
 	@$(MAKE) --no-print-directory all
 	@QPIPE_SLURM=1 QPIPE_TOP=$(CURDIR) QPIPE_BIN=$(CURDIR)/$(BUILD)/bin \
 	  bats --tap tests/scaleout.bats 2>&1 | \
-	  awk '{ print } /^ok .* # skip/ { skipped++; next } /^ok / { passed++ } /^not ok / { failed++ } \
-	    END { if (skipped) print "(" skipped " skipped)"; \
-	      print passed + 0 " passed, " failed + 0 " failed"; exit (failed > 0 || passed == 0) }'
+	  $(TAP_TOTAL)
 
 demo: deps-build all
 	@BUILD=$(BUILD) examples/demo
