@@ -304,6 +304,14 @@ void cli_filter_channels(qev_filter *f, const char *opt, const char *list)
         cli_usage_error("%s: '%s' is not a list like 1,3,5-8", opt, list);
 }
 
+int cli_named(const char *arg, const struct cli_name *names, size_t n, int none)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(arg, names[i].name) == 0)
+            return names[i].value;
+    return none;
+}
+
 int cli_accidentals(const char *arg)
 {
     int use = qev_stats_estimate_parse(arg);

@@ -75,6 +75,13 @@ long cli_int(const char *opt, const char *arg, long min, long max);
  * is malformed. */
 qev_filter *cli_filter(void);
 void cli_filter_channels(qev_filter *f, const char *opt, const char *list);
+/* A name a user may give an option's value, and what it stands for. */
+struct cli_name {
+    const char *name;
+    int value;
+};
+/* The value of the name arg among n names, or none when it is none of them. */
+int cli_named(const char *arg, const struct cli_name *names, size_t n, int none);
 /* --accidentals: which estimate CAR and heralding subtract (singles, offpeak
  * or delayed), as qev_stats_estimate_parse numbers them. */
 int cli_accidentals(const char *arg);

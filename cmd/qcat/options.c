@@ -48,17 +48,13 @@ enum { OPT_FROM = CLI_OPT_FIRST_TOOL_OPTION, OPT_TO, OPT_SHARD, OPT_OVERLAP };
 
 static enum sink_mode parse_format(const char *s)
 {
-    if (strcmp(s, "text") == 0)
-        return SINK_TEXT;
-    if (strcmp(s, "qev") == 0)
-        return SINK_QEV;
-    if (strcmp(s, "raw") == 0)
-        return SINK_RAW;
-    if (strcmp(s, "csv") == 0)
-        return SINK_CSV;
-    if (strcmp(s, "phdf5") == 0)
-        return SINK_PHDF5;
-    cli_usage_error("--format: '%s' is not one of text, csv, qev, raw, phdf5", s);
+    static const struct cli_name formats[] = {{"text", SINK_TEXT}, {"qev", SINK_QEV},
+                                              {"raw", SINK_RAW},   {"csv", SINK_CSV},
+                                              {"phdf5", SINK_PHDF5}};
+    int mode = cli_named(s, formats, sizeof formats / sizeof *formats, -1);
+    if (mode < 0)
+        cli_usage_error("--format: '%s' is not one of text, csv, qev, raw, phdf5", s);
+    return (enum sink_mode)mode;
 }
 
 static void set_mode(struct qcat_opts *o, enum sink_mode m)

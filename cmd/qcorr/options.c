@@ -152,13 +152,12 @@ static void set_channels(struct corr_opts *o, const char *list)
 
 static enum qev_group_time parse_group_time(const char *s)
 {
-    if (strcmp(s, "first") == 0)
-        return QEV_GROUP_FIRST;
-    if (strcmp(s, "last") == 0)
-        return QEV_GROUP_LAST;
-    if (strcmp(s, "mean") == 0)
-        return QEV_GROUP_MEAN;
-    cli_usage_error("--group-time: '%s' is not first, last or mean", s);
+    static const struct cli_name times[] = {
+        {"first", QEV_GROUP_FIRST}, {"last", QEV_GROUP_LAST}, {"mean", QEV_GROUP_MEAN}};
+    int t = cli_named(s, times, sizeof times / sizeof *times, -1);
+    if (t < 0)
+        cli_usage_error("--group-time: '%s' is not first, last or mean", s);
+    return (enum qev_group_time)t;
 }
 
 static void defaults(struct corr_opts *o)

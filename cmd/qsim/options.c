@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "qsim.h"
 
@@ -73,11 +72,9 @@ double qsim_time_at_least(const char *what, const char *v, int64_t min)
 
 void qsim_choice(const char *opt, const char *arg, const char *a, const char *b, int *out)
 {
-    if (strcmp(arg, a) == 0)
-        *out = 0;
-    else if (strcmp(arg, b) == 0)
-        *out = 1;
-    else
+    const struct cli_name names[] = {{a, 0}, {b, 1}};
+    *out = cli_named(arg, names, 2, -1);
+    if (*out < 0)
         cli_usage_error("%s: '%s' is neither %s nor %s", opt, arg, a, b);
 }
 

@@ -78,13 +78,11 @@ _Noreturn static void list_formats(void)
 
 static char parse_delimiter(const char *s)
 {
-    static const struct {
-        const char *name;
-        char c;
-    } names[] = {{"tab", '\t'}, {"\\t", '\t'}, {"comma", ','}, {"semicolon", ';'}, {"space", ' '}};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcmp(s, names[i].name) == 0)
-            return names[i].c;
+    static const struct cli_name names[] = {
+        {"tab", '\t'}, {"\\t", '\t'}, {"comma", ','}, {"semicolon", ';'}, {"space", ' '}};
+    int named = cli_named(s, names, sizeof names / sizeof *names, -1);
+    if (named >= 0)
+        return (char)named;
     if (strlen(s) != 1)
         cli_usage_error("--delimiter: '%s' is not one character (or tab, comma, semicolon, "
                         "space)", s);
