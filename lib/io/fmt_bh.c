@@ -229,10 +229,9 @@ static int spc_open(qtag_reader *r)
         return qtag_fail(r, QEV_EFORMAT, "the SPC header word 0x%08" PRIx32
                                          " gives a macro-time clock of 0", head);
     qev_input_consume(&r->in, 4);
-    struct spc_state *s = calloc(1, sizeof *s);
+    struct spc_state *s = qtag_state_new(r, sizeof *s);
     if (!s)
-        return qtag_fail(r, QEV_ENOMEM, "out of memory");
-    r->state = s;
+        return r->err.status;
     s->unit_ps = (int64_t)clock * 100;
     s->max_macro = (uint64_t)(INT64_MAX / s->unit_ps);
     qev_meta_setf(r->meta, "spc.header", "0x%08" PRIx32, head);

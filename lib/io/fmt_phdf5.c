@@ -652,13 +652,12 @@ static int open_reader(qtag_reader *r)
 {
     if (strcmp(r->name, "-") == 0)
         return qtag_fail(r, QEV_EINVAL, "Photon-HDF5 is read from a named file, not standard input");
-    struct ph5_state *s = calloc(1, sizeof *s);
+    struct ph5_state *s = qtag_state_new(r, sizeof *s);
     if (!s)
-        return qtag_fail(r, QEV_ENOMEM, "out of memory");
+        return r->err.status;
     s->file = -1;
     for (int i = 0; i < NCOLS; i++)
         s->col[i].dset = -1;
-    r->state = s;
     s->scratch = malloc(PH5_ROWS * sizeof *s->scratch);
     if (!s->scratch)
         return qtag_fail(r, QEV_ENOMEM, "out of memory");

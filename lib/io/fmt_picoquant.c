@@ -296,14 +296,11 @@ static void channel_rule(qtag_reader *r, enum pq_layout layout)
 
 static struct pq_decoder *new_decoder(qtag_reader *r, enum pq_layout layout, int v1)
 {
-    struct pq_decoder *d = calloc(1, sizeof *d);
-    if (!d) {
-        qtag_fail(r, QEV_ENOMEM, "out of memory");
+    struct pq_decoder *d = qtag_state_new(r, sizeof *d);
+    if (!d)
         return NULL;
-    }
     d->layout = layout;
     d->v1 = v1;
-    r->state = d;
     channel_rule(r, layout);
     return d;
 }

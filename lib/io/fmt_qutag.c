@@ -125,9 +125,8 @@ static int qutag_open(qtag_reader *r)
         snprintf(hex + 2 * i, 3, "%02x", h[i]);
     qev_meta_set(r->meta, "qutag.header", hex);
     qev_input_consume(&r->in, QUTAG_HEADER);
-    r->state = calloc(1, sizeof(struct qutag_state));
-    if (!r->state)
-        return qtag_fail(r, QEV_ENOMEM, "out of memory");
+    if (!qtag_state_new(r, sizeof(struct qutag_state)))
+        return r->err.status;
     qutag_rules(r);
     return QEV_OK;
 }

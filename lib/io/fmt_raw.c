@@ -23,13 +23,10 @@ static void free_state(void *state) { free(state); }
 
 static struct raw_state *new_state(qtag_reader *r, size_t record_size)
 {
-    struct raw_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        qtag_fail(r, QEV_ENOMEM, "out of memory");
+    struct raw_state *s = qtag_state_new(r, sizeof *s);
+    if (!s)
         return NULL;
-    }
     s->record_size = record_size;
-    r->state = s;
     return s;
 }
 

@@ -732,10 +732,9 @@ static void free_state(void *state)
 
 static int text_open(qtag_reader *r)
 {
-    struct text_state *s = calloc(1, sizeof *s);
+    struct text_state *s = qtag_state_new(r, sizeof *s);
     if (!s)
-        return qtag_fail(r, QEV_ENOMEM, "out of memory");
-    r->state = s;
+        return r->err.status;
     s->r = r;
     s->line = 1;
     s->at_line_start = s->first_row = 1;

@@ -1,4 +1,4 @@
-/* What every vendor-format reader shares: errors, record counting,
+/* What every vendor-format reader shares: its state, errors, record counting,
  * truncation and unknown records. Apart from tagread.c, so that the readers
  * call down into this file and only the format table calls the readers. */
 #include "tagread_int.h"
@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int qtag_fail(qtag_reader *r, int status, const char *fmt, ...)
 {
@@ -17,6 +18,15 @@ int qtag_fail(qtag_reader *r, int status, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return qev_error_set(&r->err, status, qev_input_offset(&r->in), "%s", msg);
+}
+
+void *qtag_state_new(qtag_reader *r, size_t size)
+{
+    void *s = calloc(1, size);
+    if (!s)
+        qtag_fail(r, QEV_ENOMEM, "out of memory");
+    r->state = s;
+    return s;
 }
 
 size_t qtag_records_available(qtag_reader *r, size_t record_size, size_t max)

@@ -57,6 +57,9 @@ extern const struct qtag_format qtag_fmt_raw, qtag_fmt_raw16; /* lib/io/fmt_raw.
 /* Sets the error and returns it. */
 int qtag_fail(qtag_reader *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The format's state, size bytes of zeros, attached to the reader (its
+ * free_state frees it); NULL, with the reader failed, without memory. */
+void *qtag_state_new(qtag_reader *r, size_t size);
 /* Whole fixed-size records available at the current position, reading ahead;
  * at most max. At the end of the input, a partial record is counted in
  * r->counts.trailing_bytes. */
