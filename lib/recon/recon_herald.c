@@ -33,6 +33,16 @@ static int outside(const qev_tally *t, const qev_event *e, uint64_t index, char 
                 (unsigned long long)index, qev_pixel_x(e), qev_pixel_y(e), t->width, t->height);
 }
 
+/* What a block of n events added; owned carries over to the next block. */
+static int tally_close(qev_tally *t, int owned, uint64_t groups, uint64_t photons, size_t n)
+{
+    t->owned = owned;
+    t->groups += groups;
+    t->photons += photons;
+    t->events += n;
+    return QEV_OK;
+}
+
 /* A whole stream owns every group: no times to compare. */
 static int tally_all_groups(qev_tally *t, const qev_event *ev, size_t n, char *why, size_t cap)
 {
@@ -52,11 +62,7 @@ static int tally_all_groups(qev_tally *t, const qev_event *ev, size_t n, char *w
         t->count[(size_t)y * w + x]++;
         photons++;
     }
-    t->owned = started;
-    t->groups += groups;
-    t->photons += photons;
-    t->events += n;
-    return QEV_OK;
+    return tally_close(t, started, groups, photons, n);
 }
 
 int qev_tally_groups(qev_tally *t, const qev_event *ev, size_t n, char *why, size_t cap)
@@ -80,11 +86,7 @@ int qev_tally_groups(qev_tally *t, const qev_event *ev, size_t n, char *why, siz
         t->count[(size_t)y * w + x]++;
         photons++;
     }
-    t->owned = owned;
-    t->groups += groups;
-    t->photons += photons;
-    t->events += n;
-    return QEV_OK;
+    return tally_close(t, owned, groups, photons, n);
 }
 
 int qev_tally_singles(qev_tally *t, const qev_event *ev, size_t n, uint16_t herald, char *why,
