@@ -689,9 +689,30 @@ static void test_crc(void)
                "CRC-32 continues across calls");
 }
 
+/* Capacities worked out by hand: doubling from first until need fits. */
+static void test_grow(void)
+{
+    size_t cap = 0;
+    int *a = qev_grow(NULL, &cap, 1, sizeof *a, 16);
+    tap_ok(a && cap == 16, "an empty array gets the first capacity");
+    a[15] = 7;
+    int *b = qev_grow(a, &cap, 16, sizeof *b, 16);
+    tap_ok(b == a && cap == 16, "an array with room is left as it is");
+    b = qev_grow(a, &cap, 100, sizeof *b, 16);
+    tap_ok(b && cap == 128 && b[15] == 7, "16 doubles to 128 for 100 items, keeping them");
+    size_t none = 0;
+    int *c = qev_grow(NULL, &none, 0, sizeof *c, 4);
+    tap_ok(c && none == 4, "no items still allocate, so NULL means only no memory");
+    free(c);
+    int *d = qev_grow(b, &cap, SIZE_MAX / 2, sizeof *d, 16);
+    tap_ok(!d && cap == 128 && b[15] == 7, "a size past memory fails and leaves the array");
+    free(b);
+}
+
 int main(void)
 {
     test_crc();
+    test_grow();
     test_round_trips();
     test_extremes();
     test_identical_events();
