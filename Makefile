@@ -143,6 +143,11 @@ $(BUILD)/qpipe.pc: $(BUILD)/pc-paths lib/stream/qev.h Makefile
 
 FORCE:
 
+# Objects named only through pattern rules would count as intermediate and be
+# deleted after each link, so the next make (an install after check-asan)
+# would build them again with other flags: keep every target.
+.SECONDARY:
+
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $$(call tool_objs,%) $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
