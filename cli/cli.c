@@ -314,7 +314,7 @@ int cli_named(const char *arg, const struct cli_name *names, size_t n, int none)
 
 int cli_accidentals(const char *arg)
 {
-    int use = qev_stats_estimate_parse(arg);
+    int use = qev_coinc_stats_estimate_parse(arg);
     if (use < 0)
         cli_usage_error("--accidentals: '%s' is not singles, offpeak or delayed", arg);
     return use;

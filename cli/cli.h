@@ -83,7 +83,7 @@ struct cli_name {
 /* The value of the name arg among n names, or none when it is none of them. */
 int cli_named(const char *arg, const struct cli_name *names, size_t n, int none);
 /* --accidentals: which estimate CAR and heralding subtract (singles, offpeak
- * or delayed), as qev_stats_estimate_parse numbers them. */
+ * or delayed), as qev_coinc_stats_estimate_parse numbers them. */
 int cli_accidentals(const char *arg);
 
 /* Opens an input; exits 1 with the reason when it is not a readable stream. */

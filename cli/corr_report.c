@@ -119,7 +119,7 @@ static void text_pair(FILE *f, const qev_partial *p, const qev_pair_stats *s, in
     fprintf(f, "  %-24s %.6g +- %.2g (window at %+" PRId64 " ps)\n", "accidentals, delayed",
             s->acc_delayed, s->sigma_acc[2], D);
     fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/A, A from %s)\n", "CAR", s->car, s->sigma_car,
-            qev_stats_estimate_name(p));
+            qev_coinc_stats_estimate_name(p));
     fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/(N_A - dark_A T))\n", "heralding eta_B", s->eta_b,
             s->sigma_eta_b);
     fprintf(f, "  %-24s %.6g +- %.2g ((C - A)/(N_B - dark_B T))\n", "heralding eta_A", s->eta_a,
@@ -129,9 +129,9 @@ static void text_pair(FILE *f, const qev_partial *p, const qev_pair_stats *s, in
 void corr_report_stats_text(FILE *f, const qev_partial *p)
 {
     const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
-    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+    for (size_t i = 0; i < qev_coinc_stats_pairs(p); i++) {
         qev_pair_stats s;
-        qev_stats_compute(p, i, &s);
+        qev_coinc_stats_compute(p, i, &s);
         if (i)
             fputc('\n', f);
         text_pair(f, p, &s, delays[i]);
@@ -175,12 +175,12 @@ void corr_report_stats_json(FILE *f, const qev_partial *p)
     report_json_put(&j, "window_ps", "%" PRId64, qev_partial_get1(p, "window_ps", 0));
     report_json_put(&j, "accidental_delay_ps", "%" PRId64,
                     qev_partial_get1(p, "accidental_delay_ps", 0));
-    report_json_put_string(&j, "accidentals_from", qev_stats_estimate_name(p));
+    report_json_put_string(&j, "accidentals_from", qev_coinc_stats_estimate_name(p));
     report_json_array(&j, "pairs");
     const int64_t *delays = qev_partial_get(p, "delays_ps", NULL);
-    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+    for (size_t i = 0; i < qev_coinc_stats_pairs(p); i++) {
         qev_pair_stats s;
-        qev_stats_compute(p, i, &s);
+        qev_coinc_stats_compute(p, i, &s);
         json_pair_stats(&j, &s, delays[i]);
     }
     report_json_end(&j);
@@ -220,9 +220,9 @@ static void prom_family(FILE *f, const qev_partial *p, const char *source,
                         const struct stats_metric *m)
 {
     report_prom_family(f, m->name, m->type, m->help);
-    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+    for (size_t i = 0; i < qev_coinc_stats_pairs(p); i++) {
         qev_pair_stats s;
-        qev_stats_compute(p, i, &s);
+        qev_coinc_stats_compute(p, i, &s);
         char herald[24], signal[24];
         snprintf(herald, sizeof herald, "%" PRId64, s.a);
         snprintf(signal, sizeof signal, "%" PRId64, s.b);
@@ -247,9 +247,9 @@ void corr_report_stats_tsv_header(FILE *f)
 
 void corr_report_stats_tsv_row(FILE *f, const qev_partial *p, int64_t start, int64_t end)
 {
-    for (size_t i = 0; i < qev_stats_pairs(p); i++) {
+    for (size_t i = 0; i < qev_coinc_stats_pairs(p); i++) {
         qev_pair_stats s;
-        qev_stats_compute(p, i, &s);
+        qev_coinc_stats_compute(p, i, &s);
         fprintf(f, "%" PRId64 "\t%" PRId64 "\t%" PRId64 ":%" PRId64 "\t%.9g\t%.9g\t%.0f\t%.9g\t%.9g\t%.9g\t%.9g\n",
                 start, end, s.a, s.b, s.rate_a, s.rate_b, s.coincidences, s.accidentals, s.car,
                 s.sigma_car, s.eta_b);

@@ -30,7 +30,7 @@ struct corr_opts {
     unsigned min_fold;
     uint16_t collapse_channel;
     enum qev_group_time group_time;
-    qev_stats_params sp;
+    qev_coinc_stats_params sp;
     double dark[65536];
 };
 

@@ -12,7 +12,7 @@ static qev_partial *stats_snapshot(const struct corr_opts *o, const qev_correlat
                                    int64_t half, int64_t duration)
 {
     qev_partial *p = qev_hist_partial(c, o->pairs, o->npairs, 1, half, QEV_CORR_ALL, duration);
-    if (!p || qev_stats_partial(p, &o->sp, o->npairs) != QEV_OK)
+    if (!p || qev_coinc_stats_partial(p, &o->sp, o->npairs) != QEV_OK)
         cli_die(NULL, "out of memory");
     return p;
 }
@@ -74,9 +74,9 @@ void qcorr_stats(struct corr_opts *o, const char *path)
     qev_reader *r = cli_reader(path);
     qcorr_check_cal(o, r);
     qcorr_owned_interval(o, qev_reader_meta(r));
-    qev_stats_params_set(&o->sp, o->pairs, o->npairs, o->window, qcorr_stream_resolution(r),
+    qev_coinc_stats_params_set(&o->sp, o->pairs, o->npairs, o->window, qcorr_stream_resolution(r),
                          o->delay, o->dark);
-    int64_t half = qev_stats_reach(&o->sp, o->npairs);
+    int64_t half = qev_coinc_stats_reach(&o->sp, o->npairs);
     qcorr_check_shard_reach(o, r, half);
     if (o->every && o->every <= half + 1)
         cli_usage_error("--every must be longer than the %" PRId64 " ps the statistics reach",

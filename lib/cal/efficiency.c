@@ -54,7 +54,7 @@ int qcal_efficiency_peak(const qcal_efficiency *e, qcal_peak *out)
 
 int64_t qcal_efficiency_window(double width) { return 2 * (int64_t)ceil(5 * fmax(width, 1)) + 1; }
 
-static void stats_params(const qcal_efficiency_params *p, int64_t resolution, qev_stats_params *sp)
+static void stats_params(const qcal_efficiency_params *p, int64_t resolution, qev_coinc_stats_params *sp)
 {
     memset(sp, 0, sizeof *sp);
     sp->window = p->window;
@@ -68,9 +68,9 @@ static void stats_params(const qcal_efficiency_params *p, int64_t resolution, qe
 
 int64_t qcal_efficiency_reach(const qcal_efficiency_params *p)
 {
-    qev_stats_params sp;
+    qev_coinc_stats_params sp;
     stats_params(p, 1, &sp);
-    return qev_stats_reach(&sp, 1);
+    return qev_coinc_stats_reach(&sp, 1);
 }
 
 static qev_efficiency arm(const qev_pair_stats *st, double heralds, qcal_rate dark)
@@ -83,16 +83,16 @@ static qev_efficiency arm(const qev_pair_stats *st, double heralds, qcal_rate da
 int qcal_efficiency_measure(const qcal_efficiency *e, const qcal_efficiency_params *p,
                             qcal_efficiency_result *out)
 {
-    qev_stats_params sp;
+    qev_coinc_stats_params sp;
     stats_params(p, e->o.resolution, &sp);
-    if (qev_stats_reach(&sp, 1) > e->o.range)
+    if (qev_coinc_stats_reach(&sp, 1) > e->o.range)
         return QEV_EINVAL;
     qev_partial *h = qev_hist_partial(e->c, &e->pair, 1, 1, e->o.range, QEV_CORR_ALL, p->duration);
-    if (!h || qev_stats_partial(h, &sp, 1) != QEV_OK) {
+    if (!h || qev_coinc_stats_partial(h, &sp, 1) != QEV_OK) {
         qev_partial_free(h);
         return QEV_ENOMEM;
     }
-    qev_stats_compute(h, 0, &out->st);
+    qev_coinc_stats_compute(h, 0, &out->st);
     qev_partial_free(h);
     double na = (double)qev_correlator_singles(e->c, e->o.a);
     double nb = (double)qev_correlator_singles(e->c, e->o.b);

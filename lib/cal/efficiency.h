@@ -42,7 +42,7 @@ typedef struct qcal_efficiency_params {
     double delay;             /* t_b - t_a, ps */
     int64_t window;           /* full width, ps */
     int64_t accidental_delay; /* ps, for the delayed estimate */
-    int accidentals;          /* qev_stats_estimate_parse's number */
+    int accidentals;          /* qev_coinc_stats_estimate_parse's number */
     int64_t duration;         /* ps; < 0: from the data */
     qcal_rate dark[2];        /* of a and of b; 0 for none */
 } qcal_efficiency_params;

@@ -26,7 +26,7 @@ static int64_t multiples(int64_t lo, int64_t hi, int64_t r)
 
 static int64_t half_window(int64_t window) { return window / 2; }
 
-int64_t qev_stats_reach(const qev_stats_params *sp, size_t npairs)
+int64_t qev_coinc_stats_reach(const qev_coinc_stats_params *sp, size_t npairs)
 {
     int64_t h = half_window(sp->window), D = abs64(sp->accidental_delay), reach = 0;
     for (size_t i = 0; i < npairs; i++) {
@@ -37,7 +37,7 @@ int64_t qev_stats_reach(const qev_stats_params *sp, size_t npairs)
     return reach;
 }
 
-int qev_stats_partial(qev_partial *p, const qev_stats_params *sp, size_t npairs)
+int qev_coinc_stats_partial(qev_partial *p, const qev_coinc_stats_params *sp, size_t npairs)
 {
     int ok = qev_partial_set1(p, "window_ps", QEV_MERGE_SAME, sp->window) == QEV_OK &&
              qev_partial_set(p, "delays_ps", QEV_MERGE_SAME, sp->delay, npairs) == QEV_OK &&
@@ -54,7 +54,7 @@ static int within(int64_t v, int64_t lo, int64_t hi) { return v >= lo && v <= hi
 
 /* Renames the partial's kind to "stats" by rebuilding it is not needed: the
  * hist partial carries the stats entries, and the check looks for both. */
-int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap)
+int qev_coinc_stats_partial_check(const qev_partial *p, char *why, size_t cap)
 {
     static const char *const need[] = {"window_ps", "delays_ps", "accidental_delay_ps",
                                        "resolution_ps", "dark_a_uhz", "dark_b_uhz", "estimate"};
@@ -65,7 +65,7 @@ int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap)
             snprintf(why, cap, "a histogram partial without %s is not a stats partial", need[i]);
             return QEV_EFORMAT;
         }
-    size_t nd, npairs = qev_stats_pairs(p);
+    size_t nd, npairs = qev_coinc_stats_pairs(p);
     const int64_t *delays = qev_partial_get(p, "delays_ps", &nd);
     int64_t half = qev_partial_get1(p, "half_bins", 0);
     int fits = nd == npairs && qev_partial_get1(p, "bin_ps", 0) == 1 &&
@@ -81,7 +81,7 @@ int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap)
     return QEV_OK;
 }
 
-size_t qev_stats_pairs(const qev_partial *p)
+size_t qev_coinc_stats_pairs(const qev_partial *p)
 {
     size_t n;
     qev_partial_get(p, "pairs", &n);
@@ -90,13 +90,13 @@ size_t qev_stats_pairs(const qev_partial *p)
 
 static const char *const estimate_names[] = {"singles", "offpeak", "delayed"};
 
-const char *qev_stats_estimate_name(const qev_partial *p)
+const char *qev_coinc_stats_estimate_name(const qev_partial *p)
 {
     int64_t e = qev_partial_get1(p, "estimate", 0);
     return e >= 0 && e < 3 ? estimate_names[e] : "singles";
 }
 
-int qev_stats_estimate_parse(const char *name)
+int qev_coinc_stats_estimate_parse(const char *name)
 {
     for (int i = 0; i < 3; i++)
         if (strcmp(name, estimate_names[i]) == 0)
@@ -169,7 +169,7 @@ static void heralding(qev_pair_stats *s, double herald_events, double dark_rate,
     *sigma = e.sigma;
 }
 
-void qev_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *s)
+void qev_coinc_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *s)
 {
     char name[32];
     snprintf(name, sizeof name, "counts.%zu", pair);

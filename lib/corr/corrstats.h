@@ -10,20 +10,20 @@
 #include "corr.h"
 #include "partial.h"
 
-typedef struct qev_stats_params {
+typedef struct qev_coinc_stats_params {
     int64_t window;          /* full width, ps */
     int64_t delay[16];       /* d of each pair: t_B - t_A at the peak */
     int64_t accidental_delay;/* D: the delayed window sits at d + D */
     int64_t resolution;      /* the stream's time quantum, ps (1 if unknown) */
     int64_t dark_a_uhz[16], dark_b_uhz[16]; /* dark count rates, micro-hertz */
-    int use;                 /* the estimate reported: qev_stats_estimate_parse */
-} qev_stats_params;
+    int use;                 /* the estimate reported: qev_coinc_stats_estimate_parse */
+} qev_coinc_stats_params;
 
 /* The histogram half-range, in ps, that the three estimates need. */
-int64_t qev_stats_reach(const qev_stats_params *sp, size_t npairs);
+int64_t qev_coinc_stats_reach(const qev_coinc_stats_params *sp, size_t npairs);
 /* Adds the parameters to a 1 ps histogram partial, making it a "stats" one. */
-int qev_stats_partial(qev_partial *hist, const qev_stats_params *sp, size_t npairs);
-int qev_stats_partial_check(const qev_partial *p, char *why, size_t cap);
+int qev_coinc_stats_partial(qev_partial *hist, const qev_coinc_stats_params *sp, size_t npairs);
+int qev_coinc_stats_partial_check(const qev_partial *p, char *why, size_t cap);
 
 typedef struct qev_pair_stats {
     int64_t a, b;
@@ -35,11 +35,11 @@ typedef struct qev_pair_stats {
     int64_t window_eff; /* ps of delay the window covers in this stream's quantum */
 } qev_pair_stats;
 
-size_t qev_stats_pairs(const qev_partial *p);
-void qev_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *out);
-const char *qev_stats_estimate_name(const qev_partial *p);
+size_t qev_coinc_stats_pairs(const qev_partial *p);
+void qev_coinc_stats_compute(const qev_partial *p, size_t pair, qev_pair_stats *out);
+const char *qev_coinc_stats_estimate_name(const qev_partial *p);
 /* The number of an accidentals estimate by its name (singles, offpeak,
  * delayed), or -1. */
-int qev_stats_estimate_parse(const char *name);
+int qev_coinc_stats_estimate_parse(const char *name);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-void qev_stats_params_set(qev_stats_params *sp, const qev_corr_pair *pairs, size_t npairs,
+void qev_coinc_stats_params_set(qev_coinc_stats_params *sp, const qev_corr_pair *pairs, size_t npairs,
                           int64_t window, int64_t resolution, const int64_t *delay,
                           const double *dark_hz)
 {

@@ -10,7 +10,7 @@
  * rates of its channels in micro-hertz, rounded, so that shards merge
  * exactly. delay and dark_hz hold 65536 entries, by channel. The accidental
  * delay and the estimate in use are left as they are. */
-void qev_stats_params_set(qev_stats_params *sp, const qev_corr_pair *pairs, size_t npairs,
+void qev_coinc_stats_params_set(qev_coinc_stats_params *sp, const qev_corr_pair *pairs, size_t npairs,
                           int64_t window, int64_t resolution, const int64_t *delay,
                           const double *dark_hz);
 

@@ -47,7 +47,7 @@ static void render(const qev_partial *p)
     FUZZ_CHECK(null != NULL, "cannot open /dev/null");
     char why[256] = "";
     int stats = qev_partial_get(p, "window_ps", NULL) != NULL;
-    int rc = stats ? qev_stats_partial_check(p, why, sizeof why)
+    int rc = stats ? qev_coinc_stats_partial_check(p, why, sizeof why)
                    : qev_hist_partial_check(p, why, sizeof why);
     if (rc != QEV_OK) {
         FUZZ_CHECK(why[0] != '\0', "a partial refused without a reason");

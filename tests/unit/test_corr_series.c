@@ -111,8 +111,8 @@ static void test_stats_params(void)
     dark[2] = 2.5e-6;
     dark[3] = 4e-7;
     const qev_corr_pair pairs[] = {{1, 2}, {2, 1}, {3, 3}};
-    qev_stats_params sp = {.accidental_delay = 7, .use = 2};
-    qev_stats_params_set(&sp, pairs, 3, 1000, 0, delay, dark);
+    qev_coinc_stats_params sp = {.accidental_delay = 7, .use = 2};
+    qev_coinc_stats_params_set(&sp, pairs, 3, 1000, 0, delay, dark);
     tap_is_i64(sp.window, 1000, "the window");
     tap_is_i64(sp.resolution, 1, "an unknown resolution counts as 1 ps");
     tap_ok(sp.delay[0] == 250 && sp.delay[1] == -250 && sp.delay[2] == 0,
@@ -121,7 +121,7 @@ static void test_stats_params(void)
            "dark rates in micro-hertz: 1.5 Hz and 2.5 uHz rounded up to 3");
     tap_ok(sp.dark_a_uhz[2] == 0 && sp.dark_b_uhz[2] == 0, "0.4 uHz rounds to 0");
     tap_ok(sp.accidental_delay == 7 && sp.use == 2, "the accidental delay and estimate stay");
-    qev_stats_params_set(&sp, pairs, 1, 1000, 4, delay, dark);
+    qev_coinc_stats_params_set(&sp, pairs, 1, 1000, 4, delay, dark);
     tap_is_i64(sp.resolution, 4, "a known resolution is kept");
 }
 
