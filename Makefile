@@ -141,12 +141,15 @@ $(BUILD)/qpipe.pc: $(BUILD)/pc-paths lib/stream/qev.h Makefile
 	  'Version: $(QPIPE_VERSION)' 'Requires.private: libzstd' 'Cflags: -I$${includedir}' \
 	  'Libs: -L$${libdir} -lqev' 'Libs.private: $(QEV_PRIVATE_LIBS)' >$@
 
+.PHONY: FORCE
 FORCE:
 
 # Objects named only through pattern rules would count as intermediate and be
 # deleted after each link, so the next make (an install after check-asan)
-# would build them again with other flags: keep every target.
-.SECONDARY:
+# would build them again with other flags: keep them.
+PROGRAM_OBJ := $(foreach t,$(TOOLS),$(call tool_objs,$(t))) $(UNIT_SRC:%.c=$(BUILD)/%.o) \
+  $(BENCH_SRC:%.c=$(BUILD)/%.o)
+.SECONDARY: $(PROGRAM_OBJ)
 
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $$(call tool_objs,%) $(TOOL_LIBS)
